@@ -1,0 +1,83 @@
+# mydba tasks. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+BIN       := bin/mydba
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+SANDBOX   := scripts/sandbox.sh
+# The demo keeps its own state dir so it never touches the user's profiles.
+DEMO_HOME ?= $(CURDIR)/.demo
+GOLANGCI_LINT_VERSION := v2.15.0
+GOBIN_DIR := $(CURDIR)/.tools
+
+.PHONY: help
+help: ## list tasks
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## build bin/mydba
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mydba
+
+.PHONY: deps
+deps: ## install the Debian packages tests and demo need (MariaDB, sysbench)
+	$(SANDBOX) deps
+
+.PHONY: sandbox
+sandbox: ## start the sandbox primary (13306) and replica (13307) with sample data
+	$(SANDBOX) start >/dev/null
+
+.PHONY: sandbox-stop
+sandbox-stop: ## stop the sandbox servers and workload (data kept)
+	$(SANDBOX) stop
+
+.PHONY: sandbox-destroy
+sandbox-destroy: ## stop the sandbox and delete its data
+	$(SANDBOX) destroy
+
+.PHONY: demo
+demo: build sandbox ## sandbox + sample data + background workload, then mydba on it
+	$(SANDBOX) workload start
+	@mkdir -p $(DEMO_HOME)
+	@export MYDBA_HOME=$(DEMO_HOME) MYDBA_KEYRING=off; \
+	if ! $(BIN) conn show sandbox >/dev/null 2>&1; then \
+		printf '%s\n' mydba-sandbox | $(BIN) conn add sandbox mysql://mydba@127.0.0.1:13306/shop --label "sandbox primary" --password-stdin; \
+		printf '%s\n' mydba-sandbox | $(BIN) conn add sandbox-replica mysql://mydba@127.0.0.1:13307/shop --label "sandbox replica" --password-stdin; \
+	fi; \
+	$(BIN) conn list; echo; \
+	$(BIN) conn test sandbox; echo; \
+	$(BIN) conn test sandbox-replica; echo; \
+	echo "The sandbox keeps running with a background workload. Try:"; \
+	echo "  MYDBA_HOME=$(DEMO_HOME) $(BIN) conn test sandbox -o json"; \
+	echo "  $(SANDBOX) status        # servers, replication, workload"; \
+	echo "  $(SANDBOX) sql           # mariadb client as root"; \
+	echo "  make sandbox-stop        # stop everything"
+
+.PHONY: test
+test: deps sandbox ## install what is missing, start the sandbox, run every check and test against it
+	@test -z "$$(gofmt -l . 2>/dev/null | grep -v '^\.tools/' || true)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(MAKE) --no-print-directory lint
+	@eval "$$($(SANDBOX) env)"; export MYDBA_TEST_REQUIRE=1; \
+	$(GO) test -race -json -timeout 20m ./... | $(GO) run ./scripts/testreport
+
+.PHONY: test-short
+test-short: ## unit tests only (no servers needed; server tests skip)
+	$(GO) test ./...
+
+.PHONY: lint
+lint: $(GOBIN_DIR)/golangci-lint ## run the configured linters
+	$(GOBIN_DIR)/golangci-lint run ./...
+
+$(GOBIN_DIR)/golangci-lint:
+	GOBIN=$(GOBIN_DIR) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+.PHONY: fmt
+fmt: ## gofmt the tree
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: clean
+clean: ## remove build output and the demo state
+	rm -rf bin $(DEMO_HOME)

@@ -1,0 +1,36 @@
+// Package adapter is the contract between mydba's use cases and a database
+// engine: how to connect, and what every engine adapter reports. Concrete
+// engines live in sub-packages (adapter/mysql for MySQL and MariaDB).
+// Presenters never import this package; the workbench does.
+package adapter
+
+import (
+	"context"
+	"time"
+
+	"github.com/mydba/mydba/internal/dba"
+)
+
+// ConnectParams is a fully resolved target: option files already merged,
+// secrets already fetched. It lives only in memory.
+type ConnectParams struct {
+	Target   dba.Target
+	Password string
+	// SSHPassphrase is asked only when the SSH key is encrypted.
+	SSHPassphrase func() ([]byte, error)
+	// ConnectTimeout bounds dialling, TLS, SSH and the handshake. Default 5s.
+	ConnectTimeout time.Duration
+	// CallTimeout bounds every statement mydba sends. Default 30s.
+	CallTimeout time.Duration
+	// MaxOpen caps the connection pool. Default 4.
+	MaxOpen int
+}
+
+// Conn is an open, read-only connection pool to one server.
+type Conn interface {
+	// Server is the flavour and version detected at connect.
+	Server() dba.Server
+	// Report gathers what a connection test shows.
+	Report(ctx context.Context) (dba.ServerReport, error)
+	Close() error
+}
