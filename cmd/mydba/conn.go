@@ -510,20 +510,38 @@ func (a *app) testAndShow(cmd *cobra.Command, r workbench.ConnRequest) error {
 	if err != nil {
 		return err
 	}
-	if r.Password == nil {
-		if pw, ok := lookupEnv(a.getenv, "MYDBA_PASSWORD"); ok {
-			r.Password = &pw
-		}
-	}
-	if pp, ok := lookupEnv(a.getenv, "MYDBA_SSH_PASSPHRASE"); ok {
-		r.SSHPassphrase = &pp
-	}
-	r.Timeout = a.timeout
+	a.fillRequest(&r)
 	res, err := wb.TestConnection(cmd.Context(), r)
 	if err != nil {
 		return err
 	}
 	return a.render(a.reportView(res))
+}
+
+// fillRequest adds what the environment and global flags say about a
+// connection: MYDBA_PASSWORD, MYDBA_SSH_PASSPHRASE and --timeout.
+func (a *app) fillRequest(r *workbench.ConnRequest) {
+	if r.Password == nil {
+		if pw, ok := lookupEnv(a.getenv, "MYDBA_PASSWORD"); ok {
+			r.Password = &pw
+		}
+	}
+	if r.SSHPassphrase == nil {
+		if pp, ok := lookupEnv(a.getenv, "MYDBA_SSH_PASSPHRASE"); ok {
+			r.SSHPassphrase = &pp
+		}
+	}
+	if r.Timeout == 0 {
+		r.Timeout = a.timeout
+	}
+}
+
+// connRequest is the connection named by the global flags (--conn or
+// --dsn), with the environment's password and the global timeout.
+func (a *app) connRequest() workbench.ConnRequest {
+	r := workbench.ConnRequest{Profile: a.conn, DSN: a.dsn}
+	a.fillRequest(&r)
+	return r
 }
 
 func (a *app) reportView(res workbench.TestResult) view {

@@ -231,6 +231,17 @@ func expandHome(path, home string) string {
 	return filepath.Join(home, path[2:])
 }
 
+// open resolves a request and connects: the one way every use case reaches
+// a server. The caller closes the DB.
+func (w *Workbench) open(ctx context.Context, r ConnRequest) (*mysql.DB, dba.Profile, error) {
+	p, params, err := w.resolve(ctx, r)
+	if err != nil {
+		return nil, p, err
+	}
+	db, err := mysql.Open(ctx, params)
+	return db, p, err
+}
+
 // TestResult is a connection test: the profile used and what the server said.
 type TestResult struct {
 	Profile dba.Profile      `json:"profile"`
@@ -246,11 +257,7 @@ func (w *Workbench) TestConnection(ctx context.Context, r ConnRequest) (TestResu
 	if r.CallTimeout <= 0 {
 		r.CallTimeout = r.Timeout
 	}
-	p, params, err := w.resolve(ctx, r)
-	if err != nil {
-		return TestResult{Profile: p}, err
-	}
-	db, err := mysql.Open(ctx, params)
+	db, p, err := w.open(ctx, r)
 	if err != nil {
 		return TestResult{Profile: p}, err
 	}

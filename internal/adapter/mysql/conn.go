@@ -26,6 +26,7 @@ import (
 // DB is an open read-only pool to one server.
 type DB struct {
 	pool        *sql.DB
+	killer      *sql.DB
 	server      dba.Server
 	target      dba.Target
 	tunnel      *dial.Tunnel
@@ -76,7 +77,13 @@ func Open(ctx context.Context, p adapter.ConnectParams) (*DB, error) {
 		return nil, d.connectError(cctx, p, err)
 	}
 	d.server = server
-	d.pool = sql.OpenDB(&sessionConnector{inner: base, init: sessionInit(server, p.CallTimeout)})
+	sc := &sessionConnector{inner: base, init: sessionInit(server, p.CallTimeout)}
+	d.pool = sql.OpenDB(sc)
+	// Kills travel on their own connection: the pool may be exhausted by
+	// the very statements that need killing.
+	d.killer = sql.OpenDB(sc)
+	d.killer.SetMaxOpenConns(1)
+	d.killer.SetConnMaxIdleTime(30 * time.Second)
 	d.pool.SetMaxOpenConns(p.MaxOpen)
 	d.pool.SetMaxIdleConns(p.MaxOpen)
 	d.pool.SetConnMaxIdleTime(time.Minute)
@@ -163,6 +170,9 @@ func (d *DB) Close() error {
 	if d.pool != nil {
 		err = d.pool.Close()
 	}
+	if d.killer != nil {
+		d.killer.Close()
+	}
 	closeTunnel(d.tunnel)
 	return err
 }
@@ -212,34 +222,6 @@ func sessionInit(s dba.Server, timeout time.Duration) []string {
 	}
 	return init
 }
-
-// sessionConnector runs the session settings on every new pooled
-// connection, so no pooled session is ever writable or unbounded.
-type sessionConnector struct {
-	inner driver.Connector
-	init  []string
-}
-
-func (c *sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.inner.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ex, ok := conn.(driver.ExecerContext)
-	if !ok {
-		conn.Close()
-		return nil, errors.New("driver connection cannot execute")
-	}
-	for _, s := range c.init {
-		if _, err := ex.ExecContext(ctx, s, nil); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("prepare session: %w", err)
-		}
-	}
-	return conn, nil
-}
-
-func (c *sessionConnector) Driver() driver.Driver { return c.inner.Driver() }
 
 // connectError turns driver and network failures into messages a user can
 // act on. The password never appears: the server's own message names only

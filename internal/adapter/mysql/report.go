@@ -17,8 +17,6 @@ import (
 // Report gathers what `mydba conn test` shows: identity, role, uptime,
 // instrumentation and the privileges mydba's features need.
 func (d *DB) Report(ctx context.Context) (dba.ServerReport, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.callTimeout)
-	defer cancel()
 	r := dba.ServerReport{
 		Server:      d.server,
 		Series:      d.server.Series(),
@@ -29,43 +27,45 @@ func (d *DB) Report(ctx context.Context) (dba.ServerReport, error) {
 	if !d.server.Supported() {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%s is older than mydba supports (MySQL 8.0+, MariaDB 10.6+); some features will fail", r.Series))
 	}
-	// One connection for the whole report: session status (TLS) must be
-	// read on the same session.
-	conn, err := d.pool.Conn(ctx)
-	if err != nil {
-		return r, d.callError("report", err)
-	}
-	defer conn.Close()
+	// One session for the whole report: session status (TLS) must be read
+	// on the same session.
+	err := d.withSession(ctx, func(ctx context.Context, conn Session) error {
+		return d.report(ctx, conn.Conn, &r)
+	})
+	return r, err
+}
+
+func (d *DB) report(ctx context.Context, conn *sql.Conn, r *dba.ServerReport) error {
 	var readOnly, perfSchema, logBin int64
-	err = conn.QueryRowContext(ctx, `/* mydba:conn-test */ SELECT @@server_id, @@hostname, @@read_only,
+	err := conn.QueryRowContext(ctx, `/* mydba:conn-test */ SELECT @@server_id, @@hostname, @@read_only,
 		@@performance_schema, @@log_bin, CURRENT_USER()`).Scan(&r.ServerID, &r.Hostname, &readOnly, &perfSchema, &logBin, &r.CurrentUser)
 	if err != nil {
-		return r, d.callError("report", err)
+		return d.callError("report", err)
 	}
 	r.ReadOnly, r.PerformanceSchema = readOnly != 0, perfSchema != 0
 	status, err := showStatus(ctx, conn, "GLOBAL", "Uptime")
 	if err != nil {
-		return r, d.callError("report", err)
+		return d.callError("report", err)
 	}
 	if n, err := strconv.ParseInt(status["Uptime"], 10, 64); err == nil {
 		r.Uptime = time.Duration(n) * time.Second
 	}
 	sess, err := showStatus(ctx, conn, "SESSION", "Ssl_cipher", "Ssl_version")
 	if err != nil {
-		return r, d.callError("report", err)
+		return d.callError("report", err)
 	}
 	if c := sess["Ssl_cipher"]; c != "" {
 		r.TLS = strings.TrimSpace(sess["Ssl_version"] + " " + c)
 	}
 	var n int
 	if err := conn.QueryRowContext(ctx, "/* mydba:conn-test */ SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'sys'").Scan(&n); err != nil {
-		return r, d.callError("report", err)
+		return d.callError("report", err)
 	}
 	r.SysSchema = n > 0
 
 	role, err := d.role(ctx, conn, logBin != 0)
 	if err != nil {
-		return r, err
+		return err
 	}
 	r.Role = role
 	if !r.PerformanceSchema {
@@ -73,10 +73,10 @@ func (d *DB) Report(ctx context.Context) (dba.ServerReport, error) {
 	}
 	privs, err := d.privileges(ctx, conn, r.CurrentUser)
 	if err != nil {
-		return r, err
+		return err
 	}
 	r.Missing = missingPrivileges(d.server, r.CurrentUser, privs)
-	return r, nil
+	return nil
 }
 
 // replicaStatusSQL picks the statement for the replica's own status: the

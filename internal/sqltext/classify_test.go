@@ -1,0 +1,130 @@
+package sqltext
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		sql   string
+		class Class
+		read  bool
+	}{
+		{"SELECT * FROM t WHERE id = 1", ClassRead, true},
+		{"select 1 union all select 2", ClassRead, true},
+		{"WITH x AS (SELECT 1) SELECT * FROM x", ClassRead, true},
+		{"SHOW ENGINE INNODB STATUS", ClassRead, true},
+		{"SHOW FULL PROCESSLIST", ClassRead, true},
+		{"/* x */ SHOW SLAVE STATUS", ClassRead, true},
+		{"SHOW ALL SLAVES STATUS", ClassRead, true},
+		{"SHOW ENGINE INNODB STATUS; DROP TABLE t", ClassUnknown, false},
+		{"SHOWX ENGINE", ClassUnknown, false},
+		{"EXPLAIN SELECT * FROM t", ClassRead, true},
+		{"EXPLAIN FORMAT=JSON DELETE FROM t", ClassRead, true},
+		{"EXPLAIN ANALYZE SELECT 1", ClassRead, true},
+		{"EXPLAIN ANALYZE DELETE FROM t", ClassWrite, false},
+		{"DESCRIBE t", ClassRead, true},
+		{"SELECT * FROM t FOR UPDATE", ClassRead, false},
+		{"SELECT * FROM t LOCK IN SHARE MODE", ClassRead, false},
+		{"SELECT * FROM t INTO OUTFILE '/tmp/x'", ClassFile, false},
+		{"USE shop", ClassSession, false},
+		{"SET @a = 1", ClassSession, false},
+		{"SET SESSION sql_mode = ''", ClassSession, false},
+		{"SET GLOBAL max_connections = 10", ClassAdmin, false},
+		{"SET @@global.max_connections = 10", ClassAdmin, false},
+		{"INSERT INTO t VALUES (1)", ClassWrite, false},
+		{"REPLACE INTO t VALUES (1)", ClassWrite, false},
+		{"UPDATE t SET a = 1", ClassWrite, false},
+		{"DELETE FROM t", ClassWrite, false},
+		{"WITH x AS (SELECT 1) DELETE FROM t WHERE id IN (SELECT * FROM x)", ClassWrite, false},
+		{"CALL p()", ClassWrite, false},
+		{"DROP TABLE t", ClassDDL, false},
+		{"TRUNCATE TABLE t", ClassDDL, false},
+		{"CREATE TABLE t (i INT)", ClassDDL, false},
+		{"ALTER TABLE t ADD COLUMN c INT", ClassDDL, false},
+		{"RENAME TABLE a TO b", ClassDDL, false},
+		{"GRANT SELECT ON *.* TO 'u'@'%'", ClassDCL, false},
+		{"KILL 42", ClassAdmin, false},
+		{"FLUSH TABLES", ClassAdmin, false},
+		{"BEGIN", ClassTransaction, false},
+		{"LOCK TABLES t WRITE", ClassTransaction, false},
+		{"DO SLEEP(1)", ClassWrite, false},
+		// Hidden in executable comments: servers run these.
+		{"SELECT 1 /*!50000 ; DROP TABLE t */", ClassDDL, false},
+		{"/*M!100100 DROP TABLE t */", ClassDDL, false},
+		{"SELECT 1 /* ; DROP TABLE t */", ClassRead, true},
+		{"SELECT '/*!50000 DROP TABLE t */'", ClassRead, true},
+		// Not understood: never a read.
+		{"CHANGE MASTER TO MASTER_HOST='x'", ClassUnknown, false},
+		{"SELEC 1", ClassUnknown, false},
+		{"SELECT 1; DELETE FROM t", ClassWrite, false},
+	}
+	c := NewClassifier()
+	for _, tt := range tests {
+		t.Run(tt.sql, func(t *testing.T) {
+			got := c.Classify(tt.sql)
+			if got.Class != tt.class || got.IsRead() != tt.read {
+				t.Errorf("Classify(%q) = %+v; want class %s read=%v", tt.sql, got, tt.class, tt.read)
+			}
+			if got.Reason == "" {
+				t.Error("no reason")
+			}
+		})
+	}
+}
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []Statement
+	}{
+		{"simple", "SELECT 1; SELECT 2;", []Statement{{"SELECT 1", 1}, {"SELECT 2", 1}}},
+		{"quotes", "SELECT ';' ; SELECT \"a;b\"; SELECT `c;d`", []Statement{{"SELECT ';'", 1}, {`SELECT "a;b"`, 1}, {"SELECT `c;d`", 1}}},
+		{"escapes", `SELECT 'it\'s;'; SELECT 'a''b;'`, []Statement{{`SELECT 'it\'s;'`, 1}, {`SELECT 'a''b;'`, 1}}},
+		{"comments", "SELECT 1 -- a; comment\n; # b;c\nSELECT /* ; */ 2", []Statement{{"SELECT 1 -- a; comment", 1}, {"# b;c\nSELECT /* ; */ 2", 2}}},
+		{"lines", "\n\nSELECT 1;\n\nSELECT\n2;", []Statement{{"SELECT 1", 3}, {"SELECT\n2", 5}}},
+		{"delimiter", "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END//\nDELIMITER ;\nSELECT 3;",
+			[]Statement{{"CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END", 2}, {"SELECT 3", 4}}},
+		{"delimiter $$ lowercase", "delimiter $$\nSELECT 1$$\nSELECT 2$$", []Statement{{"SELECT 1", 2}, {"SELECT 2", 3}}},
+		{"only comments", "-- nothing\n/* here */;", nil},
+		{"no trailing delimiter", "SELECT 1", []Statement{{"SELECT 1", 1}}},
+		{"unterminated quote", "SELECT 'abc; SELECT 2", []Statement{{"SELECT 'abc; SELECT 2", 1}}},
+		{"double dash without space", "SELECT 1--1;SELECT 2", []Statement{{"SELECT 1--1", 1}, {"SELECT 2", 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, Split(tt.in)); diff != "" {
+				t.Errorf("Split (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func FuzzSplit(f *testing.F) {
+	for _, s := range []string{"SELECT 1; SELECT 2", "DELIMITER //\nX//\n", "SELECT 'a;b' -- c\n;", "/* x */ SELECT `a``b`;"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, st := range Split(s) {
+			if st.Text == "" || st.Line < 1 {
+				t.Fatalf("bad statement %+v", st)
+			}
+		}
+	})
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"SELECT 1", "/*!50000 DROP TABLE t */", "SELECT * FROM t FOR UPDATE", "SET GLOBAL x=1"} {
+		f.Add(s)
+	}
+	c := NewClassifier()
+	f.Fuzz(func(t *testing.T, s string) {
+		cl := c.Classify(s)
+		if cl.Class == "" || cl.Reason == "" {
+			t.Fatalf("empty verdict for %q: %+v", s, cl)
+		}
+	})
+}
