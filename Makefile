@@ -57,7 +57,7 @@ demo: build sandbox ## sandbox + sample data + background workload, then mydba o
 
 .PHONY: test
 test: deps sandbox ## install what is missing, start the sandbox, run every check and test against it
-	@test -z "$$(gofmt -l . 2>/dev/null | grep -v '^\.tools/' || true)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
+	@test -z "$$(gofmt -s -l . 2>/dev/null | grep -v '^\.tools/' || true)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(MAKE) --no-print-directory lint
 	@eval "$$($(SANDBOX) env)"; export MYDBA_TEST_REQUIRE=1; \

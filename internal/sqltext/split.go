@@ -134,7 +134,9 @@ func skipQuoted(s string, i int) int {
 	return len(s)
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
 
 // onlyComments reports whether text holds nothing but comments and space.
 func onlyComments(text string) bool {

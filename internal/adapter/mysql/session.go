@@ -88,7 +88,7 @@ func (c *sessionConn) PrepareContext(ctx context.Context, query string) (driver.
 	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
 		return p.PrepareContext(ctx, query)
 	}
-	return c.Conn.Prepare(query)
+	return c.Prepare(query)
 }
 
 func (c *sessionConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
