@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -130,4 +131,19 @@ func stripANSI(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// writeNDJSON writes one compact JSON document and a newline.
+func writeNDJSON(w io.Writer, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}
+
+// writeCSVRow writes one RFC 4180 record.
+func writeCSVRow(w io.Writer, fields ...string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(fields); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -134,7 +134,8 @@ func (a *app) rootCommand() *cobra.Command {
 		}
 		return nil
 	}
-	root.AddCommand(a.versionCommand(), a.connCommand())
+	root.AddCommand(a.versionCommand(), a.connCommand(), a.historyCommand(), a.fingerprintCommand(), a.queryCommand(), a.varsCommand(), a.statusCommand(), a.psCommand(), a.locksCommand(),
+		a.schemasCommand(), a.tablesCommand(), a.describeCommand(), a.previewCommand(), a.objectsCommand(), a.showCreateCommand())
 	return root
 }
 

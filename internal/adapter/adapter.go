@@ -24,6 +24,16 @@ type ConnectParams struct {
 	CallTimeout time.Duration
 	// MaxOpen caps the connection pool. Default 4.
 	MaxOpen int
+	// StatementTimeout is the server-side limit on each statement
+	// (max_statement_time / max_execution_time). Default CallTimeout; the
+	// query runner sets it apart so a script of several statements can run
+	// longer than one statement may.
+	StatementTimeout time.Duration
+	// TemporalAsText returns DATE, DATETIME and TIMESTAMP values as the
+	// server's text instead of time.Time, so zero dates ('0000-00-00',
+	// '2024-00-15') and fractional digits survive: the query runner and
+	// exports need the exact value.
+	TemporalAsText bool
 }
 
 // Conn is an open, read-only connection pool to one server.

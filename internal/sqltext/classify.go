@@ -31,10 +31,33 @@ type Classification struct {
 	Class Class `json:"class"`
 	// Kind names the statement ("SELECT", "DELETE", "SET GLOBAL").
 	Kind string `json:"kind"`
+	// Risk grades what the statement can do; see Risk.
+	Risk Risk `json:"risk"`
 	// Locks is set for reads that take row locks (FOR UPDATE, FOR SHARE).
 	Locks bool `json:"locks,omitempty"`
 	// Reason explains the class in a sentence, for refusals.
 	Reason string `json:"reason"`
+	// Reasons lists everything that raised the risk.
+	Reasons []string `json:"reasons,omitempty"`
+	// Objects are the tables, schemas, accounts and variables touched.
+	Objects []Object `json:"objects,omitempty"`
+	// HasWhere and HasLimit describe UPDATE and DELETE.
+	HasWhere bool `json:"has_where,omitempty"`
+	HasLimit bool `json:"has_limit,omitempty"`
+	// ImplicitCommit: the server commits any open transaction before the
+	// statement and it cannot be rolled back (DDL, accounts, most admin).
+	ImplicitCommit bool `json:"implicit_commit,omitempty"`
+	// Parsed is false when the verdict comes from the token-level fallback.
+	Parsed bool `json:"parsed"`
+}
+
+// Object is something a statement touches.
+type Object struct {
+	Type   string `json:"type"` // table, schema, account, variable, file, thread
+	Schema string `json:"schema,omitempty"`
+	Name   string `json:"name"`
+	// Access is read or write.
+	Access string `json:"access"`
 }
 
 // IsRead reports whether the statement only reads: safe on a read-only
@@ -57,27 +80,54 @@ func NewClassifier() *Classifier { return &Classifier{p: parser.New()} }
 func (c *Classifier) Classify(sql string) Classification {
 	text := ExpandExecutableComments(sql)
 	stmts, _, err := c.p.Parse(text, "", "")
+	note := ""
+	if err != nil {
+		// MariaDB-only syntax the MySQL grammar rejects: remove the clause
+		// (it never turns a write into a read) and parse the rest.
+		if rewritten, what, ok := rewriteMariaDB(text); ok {
+			if st, _, err2 := c.p.Parse(rewritten, "", ""); err2 == nil {
+				stmts, err, note = st, nil, what
+			}
+		}
+	}
 	if err != nil {
 		if cl, ok := classifyTokens(text); ok {
 			return cl
 		}
-		return Classification{Class: ClassUnknown, Kind: firstWord(text), Reason: "not understood by the SQL parser (" + shortParseError(err) + "); treated as possibly destructive"}
+		return Classification{Class: ClassUnknown, Kind: firstWord(stripLeadingComments(text)), Risk: RiskHigh,
+			Reason: "not understood by the SQL parser (" + shortParseError(err) + "); treated as possibly destructive"}
 	}
+	var cl Classification
 	switch len(stmts) {
 	case 0:
-		return Classification{Class: ClassUnknown, Reason: "no statement"}
+		return Classification{Class: ClassUnknown, Risk: RiskHigh, Reason: "no statement"}
 	case 1:
-		return classifyNode(stmts[0])
-	}
-	// Several statements in one string: the most dangerous one decides.
-	worst := classifyNode(stmts[0])
-	for _, s := range stmts[1:] {
-		if cl := classifyNode(s); rank(cl.Class) > rank(worst.Class) || (cl.Locks && !worst.Locks) {
-			worst = cl
+		cl = assess(stmts[0])
+	default:
+		// Several statements in one string: the most dangerous one decides.
+		cl = assess(stmts[0])
+		for _, s := range stmts[1:] {
+			if next := assess(s); next.Risk.Above(cl.Risk) || rank(next.Class) > rank(cl.Class) || (next.Locks && !cl.Locks) {
+				next.Objects = append(cl.Objects, next.Objects...)
+				cl = next
+			}
 		}
+		cl.Reason = fmt.Sprintf("%d statements; %s", len(stmts), cl.Reason)
+		cl.Reasons = append(cl.Reasons, "several statements in one string")
 	}
-	worst.Reason = fmt.Sprintf("%d statements; %s", len(stmts), worst.Reason)
-	return worst
+	if note != "" {
+		cl = note2(cl, note)
+	}
+	cl.Parsed = true
+	return cl
+}
+
+func note2(cl Classification, note string) Classification {
+	cl.Reasons = append(cl.Reasons, note)
+	if note == "CREATE OR REPLACE drops the existing object first" {
+		cl.Risk = RiskCritical
+	}
+	return cl
 }
 
 func rank(c Class) int {
@@ -94,6 +144,14 @@ func rank(c Class) int {
 		return 4
 	}
 	return 5
+}
+
+// assess classifies one parsed statement and grades its risk.
+func assess(n ast.StmtNode) Classification {
+	cl := classifyNode(n)
+	cl.Objects = objects(n, cl)
+	grade(n, &cl)
+	return cl
 }
 
 func classifyNode(n ast.StmtNode) Classification {
@@ -185,17 +243,157 @@ func classifySelect(s *ast.SelectStmt) Classification {
 }
 
 // classifyTokens is the fallback for valid MySQL/MariaDB statements the
-// parser does not know (SHOW ENGINE INNODB STATUS, SHOW SLAVE STATUS, ...):
-// only one rule, on the first token of a single statement: SHOW never
-// changes anything on either server.
+// parser does not know (SHOW ENGINE INNODB STATUS, replication control,
+// PURGE, INSTALL PLUGIN, ...). It reads only the leading keywords of a
+// single statement and never calls anything but SHOW a read.
 func classifyTokens(text string) (Classification, bool) {
 	if len(Split(text)) != 1 {
 		return Classification{}, false
 	}
-	if firstWord(stripLeadingComments(text)) == "SHOW" {
-		return Classification{Class: ClassRead, Kind: "SHOW", Reason: "a SHOW statement"}, true
+	w := leadingWords(stripLeadingComments(text), 4)
+	at := func(i int) string {
+		if i < len(w) {
+			return w[i]
+		}
+		return ""
 	}
-	return Classification{}, false
+	cl := Classification{Kind: strings.Join(w[:min(2, len(w))], " ")}
+	switch at(0) {
+	case "SHOW":
+		return Classification{Class: ClassRead, Kind: "SHOW", Risk: RiskLow, Reason: "a SHOW statement"}, true
+	case "START", "STOP":
+		if at(1) == "SLAVE" || at(1) == "REPLICA" || at(1) == "ALL" || at(1) == "SLAVES" {
+			cl.Class, cl.Risk, cl.Reason = ClassAdmin, RiskHigh, "starts or stops replication"
+		}
+	case "CHANGE":
+		if at(1) == "MASTER" || at(1) == "REPLICATION" {
+			cl.Class, cl.Risk, cl.Reason = ClassAdmin, RiskCritical, "changes where this server replicates from"
+		}
+	case "RESET":
+		switch at(1) {
+		case "MASTER", "BINARY", "SLAVE", "REPLICA":
+			cl.Class, cl.Risk, cl.Reason = ClassAdmin, RiskCritical, "erases binary logs or replication state"
+		default:
+			cl.Class, cl.Risk, cl.Reason = ClassAdmin, RiskMedium, "resets server state"
+		}
+	case "PURGE":
+		cl.Class, cl.Risk, cl.Reason = ClassAdmin, RiskCritical, "deletes binary logs replicas may still need"
+	case "INSTALL", "UNINSTALL":
+		cl.Class, cl.Risk, cl.Reason = ClassAdmin, RiskHigh, "loads or unloads server code (plugin or component)"
+	case "SET":
+		if at(1) == "PERSIST" || at(1) == "PERSIST_ONLY" {
+			cl.Class, cl.Kind, cl.Risk, cl.Reason = ClassAdmin, "SET PERSIST", RiskHigh, "changes a global variable and keeps it across restarts"
+		}
+	case "CHECK", "CHECKSUM":
+		cl.Class, cl.Risk, cl.Reason = ClassAdmin, RiskMedium, "reads a whole table and may lock it"
+	case "BACKUP":
+		cl.Class, cl.Risk, cl.Reason = ClassAdmin, RiskHigh, "takes backup locks"
+	case "XA":
+		cl.Class, cl.Risk, cl.Reason = ClassTransaction, RiskMedium, "controls a distributed transaction"
+	case "HANDLER":
+		cl.Class, cl.Risk, cl.Reason = ClassUnknown, RiskMedium, "HANDLER reads bypass the optimizer and can hold tables open"
+	}
+	if cl.Class == "" {
+		return Classification{}, false
+	}
+	cl.ImplicitCommit = cl.Class == ClassAdmin
+	cl.Reasons = []string{cl.Reason, "recognised by its keywords: the SQL parser does not know this statement"}
+	return cl, true
+}
+
+// leadingWords returns up to n upper-cased words from the start of s.
+func leadingWords(s string, n int) []string {
+	var out []string
+	for len(out) < n {
+		s = strings.TrimLeft(s, " \t\r\n")
+		w := firstWord(s)
+		if w == "" {
+			break
+		}
+		out = append(out, w)
+		s = s[len(w):]
+	}
+	return out
+}
+
+// rewriteMariaDB removes MariaDB-only clauses the MySQL grammar rejects:
+// RETURNING, OR REPLACE, WITH SYSTEM VERSIONING and FOR SYSTEM_TIME. It
+// works on tokens (quoted text and comments are skipped), and says what it
+// removed.
+func rewriteMariaDB(s string) (string, string, bool) {
+	toks := wordTokens(s)
+	for i, t := range toks {
+		switch t.word {
+		case "RETURNING":
+			if i > 0 {
+				return s[:t.start], "MariaDB RETURNING clause ignored for classification", true
+			}
+		case "OR":
+			if i == 1 && toks[0].word == "CREATE" && i+1 < len(toks) && toks[i+1].word == "REPLACE" {
+				return s[:t.start] + s[toks[i+1].end:], "CREATE OR REPLACE drops the existing object first", true
+			}
+		case "SYSTEM":
+			if i > 0 && toks[i-1].word == "WITH" && i+1 < len(toks) && toks[i+1].word == "VERSIONING" {
+				return s[:toks[i-1].start] + s[toks[i+1].end:], "MariaDB system versioning clause ignored for classification", true
+			}
+		case "SYSTEM_TIME":
+			if i > 0 && toks[i-1].word == "FOR" {
+				end := len(s)
+				for _, u := range toks[i+1:] {
+					switch u.word {
+					case "WHERE", "GROUP", "ORDER", "LIMIT", "JOIN", "LEFT", "RIGHT", "INNER", "CROSS", "STRAIGHT_JOIN", "UNION", "ON", "USING", "HAVING", "WINDOW", "INTO", "FOR", "LOCK", "AS":
+						if u.word == "AS" && u.start < len(s) && strings.HasPrefix(strings.ToUpper(strings.TrimLeft(s[u.end:], " \t\r\n")), "OF") {
+							continue
+						}
+						end = u.start
+					}
+					if end != len(s) {
+						break
+					}
+				}
+				if p := strings.IndexAny(s[toks[i].end:end], ");"); p >= 0 {
+					end = toks[i].end + p
+				}
+				return s[:toks[i-1].start] + " " + s[end:], "MariaDB FOR SYSTEM_TIME clause ignored for classification", true
+			}
+		}
+	}
+	return "", "", false
+}
+
+type wordToken struct {
+	word       string
+	start, end int
+}
+
+// wordTokens lists the bare words of s (upper-cased), skipping quoted text
+// and comments.
+func wordTokens(s string) []wordToken {
+	var out []wordToken
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			i = skipQuoted(s, i)
+		case c == '/' || c == '#' || c == '-':
+			if n := commentLen(s, i); n > 0 {
+				i += n
+			} else {
+				i++
+			}
+		case byteClass[c] == clWord:
+			j := i + 1
+			for j < len(s) && byteClass[s[j]] >= clWord {
+				j++
+			}
+			out = append(out, wordToken{word: strings.ToUpper(s[i:j]), start: i, end: j})
+			i = j
+		default:
+			i++
+		}
+	}
+	return out
 }
 
 // stripLeadingComments drops the comments and blanks before the first token.
@@ -290,4 +488,38 @@ func ExpandExecutableComments(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// Redact returns the statement with passwords hidden, for history and
+// logs: CREATE USER ... IDENTIFIED BY, SET PASSWORD, GRANT ... IDENTIFIED BY
+// and the like are rewritten by the parser's secure form. A statement the
+// parser cannot read that mentions passwords is hidden whole, rather than
+// stored with its secret.
+func (c *Classifier) Redact(sql string) string {
+	stmts, _, err := c.p.Parse(ExpandExecutableComments(sql), "", "")
+	if err != nil {
+		up := strings.ToUpper(sql)
+		if strings.Contains(up, "IDENTIFIED") || strings.Contains(up, "PASSWORD") {
+			return "/* statement hidden by mydba: it may contain a password */"
+		}
+		return sql
+	}
+	sensitive := false
+	for _, s := range stmts {
+		if _, ok := s.(ast.SensitiveStmtNode); ok {
+			sensitive = true
+		}
+	}
+	if !sensitive {
+		return sql
+	}
+	parts := make([]string, 0, len(stmts))
+	for _, s := range stmts {
+		if ss, ok := s.(ast.SensitiveStmtNode); ok {
+			parts = append(parts, ss.SecureText())
+		} else {
+			parts = append(parts, s.Text())
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -1,6 +1,7 @@
 package sqltext
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -57,7 +58,7 @@ func TestClassify(t *testing.T) {
 		{"SELECT 1 /* ; DROP TABLE t */", ClassRead, true},
 		{"SELECT '/*!50000 DROP TABLE t */'", ClassRead, true},
 		// Not understood: never a read.
-		{"CHANGE MASTER TO MASTER_HOST='x'", ClassUnknown, false},
+		{"CHANGE MASTER TO MASTER_HOST='x'", ClassAdmin, false},
 		{"SELEC 1", ClassUnknown, false},
 		{"SELECT 1; DELETE FROM t", ClassWrite, false},
 	}
@@ -127,4 +128,91 @@ func FuzzClassify(f *testing.F) {
 			t.Fatalf("empty verdict for %q: %+v", s, cl)
 		}
 	})
+}
+
+func TestRedact(t *testing.T) {
+	c := NewClassifier()
+	tests := []struct{ in, secret string }{
+		{"CREATE USER 'u'@'%' IDENTIFIED BY 's3cret-1'", "s3cret-1"},
+		{"ALTER USER 'u'@'%' IDENTIFIED BY 's3cret-2'", "s3cret-2"},
+		{"SET PASSWORD FOR 'u'@'%' = 's3cret-3'", "s3cret-3"},
+		{"GRANT SELECT ON *.* TO 'u'@'%' IDENTIFIED BY 's3cret-4'", "s3cret-4"},
+		{"CREATE USER u IDENTIFIED VIA ed25519 USING PASSWORD('s3cret-5')", "s3cret-5"},
+	}
+	for _, tt := range tests {
+		if got := c.Redact(tt.in); strings.Contains(got, tt.secret) || got == "" {
+			t.Errorf("Redact(%q) = %q", tt.in, got)
+		}
+	}
+	if got := c.Redact("SELECT 'IDENTIFIED BY x' FROM t"); got != "SELECT 'IDENTIFIED BY x' FROM t" {
+		t.Errorf("a plain query changed: %q", got)
+	}
+}
+
+func TestRisk(t *testing.T) {
+	type obj struct{ Type, Schema, Name, Access string }
+	tests := []struct {
+		sql     string
+		class   Class
+		risk    Risk
+		objects []obj
+		commit  bool
+	}{
+		{"SELECT * FROM shop.orders o JOIN customers c ON c.id = o.customer_id", ClassRead, RiskLow,
+			[]obj{{"table", "shop", "orders", "read"}, {"table", "", "customers", "read"}}, false},
+		{"SELECT * FROM t FOR UPDATE", ClassRead, RiskMedium, []obj{{"table", "", "t", "read"}}, false},
+		{"UPDATE orders SET status = 'x' WHERE id = 1", ClassWrite, RiskMedium, []obj{{"table", "", "orders", "write"}}, false},
+		{"UPDATE orders SET status = 'x'", ClassWrite, RiskHigh, []obj{{"table", "", "orders", "write"}}, false},
+		{"DELETE FROM orders", ClassWrite, RiskHigh, []obj{{"table", "", "orders", "write"}}, false},
+		{"DELETE o FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.id = 3", ClassWrite, RiskMedium,
+			[]obj{{"table", "", "orders", "write"}, {"table", "", "customers", "read"}}, false},
+		{"INSERT INTO archive SELECT * FROM orders", ClassWrite, RiskMedium,
+			[]obj{{"table", "", "archive", "write"}, {"table", "", "orders", "read"}}, false},
+		{"WITH old AS (SELECT id FROM orders) DELETE FROM orders WHERE id IN (SELECT id FROM old)", ClassWrite, RiskMedium, nil, false},
+		{"LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t", ClassWrite, RiskHigh, []obj{{"table", "", "t", "write"}}, false},
+		{"CALL purge_old()", ClassWrite, RiskHigh, nil, false},
+		{"SELECT * FROM t INTO OUTFILE '/tmp/x'", ClassFile, RiskHigh, []obj{{"file", "", "/tmp/x", "write"}, {"table", "", "t", "read"}}, false},
+		{"CREATE TABLE t (i INT)", ClassDDL, RiskMedium, []obj{{"table", "", "t", "write"}}, true},
+		{"ALTER TABLE t ADD INDEX (i)", ClassDDL, RiskHigh, []obj{{"table", "", "t", "write"}}, true},
+		{"ALTER TABLE t DROP COLUMN c", ClassDDL, RiskCritical, []obj{{"table", "", "t", "write"}}, true},
+		{"DROP TABLE a, b", ClassDDL, RiskCritical, []obj{{"table", "", "a", "write"}, {"table", "", "b", "write"}}, true},
+		{"TRUNCATE TABLE shop.orders", ClassDDL, RiskCritical, []obj{{"table", "shop", "orders", "write"}}, true},
+		{"DROP DATABASE shop", ClassDDL, RiskCritical, []obj{{"schema", "", "shop", "write"}}, true},
+		{"CREATE OR REPLACE TABLE t (i INT)", ClassDDL, RiskCritical, []obj{{"table", "", "t", "write"}}, true},
+		{"GRANT ALL ON *.* TO 'u'@'%'", ClassDCL, RiskCritical, []obj{{"account", "", "u@%", "write"}}, true},
+		{"SET GLOBAL max_connections = 10", ClassAdmin, RiskHigh, []obj{{"variable", "", "max_connections", "write"}}, false},
+		{"SET PERSIST max_connections = 10", ClassAdmin, RiskHigh, nil, true},
+		{"KILL 42", ClassAdmin, RiskHigh, []obj{{"thread", "", "42", "write"}}, false},
+		{"SHUTDOWN", ClassAdmin, RiskCritical, nil, true},
+		{"FLUSH TABLES WITH READ LOCK", ClassAdmin, RiskHigh, nil, true},
+		{"STOP SLAVE", ClassAdmin, RiskHigh, nil, true},
+		{"CHANGE MASTER TO MASTER_HOST='x'", ClassAdmin, RiskCritical, nil, true},
+		{"RESET MASTER", ClassAdmin, RiskCritical, nil, true},
+		{"PURGE BINARY LOGS BEFORE NOW()", ClassAdmin, RiskCritical, nil, true},
+		{"INSTALL SONAME 'ha_blackhole'", ClassAdmin, RiskHigh, nil, true},
+		{"DELETE FROM t WHERE id = 1 RETURNING id", ClassWrite, RiskMedium, []obj{{"table", "", "t", "write"}}, false},
+		{"SELECT * FROM t FOR SYSTEM_TIME AS OF TIMESTAMP '2020-01-01 00:00:00' WHERE id = 1", ClassRead, RiskLow, []obj{{"table", "", "t", "read"}}, false},
+		{"CREATE TABLE t (i INT) WITH SYSTEM VERSIONING", ClassDDL, RiskMedium, []obj{{"table", "", "t", "write"}}, true},
+	}
+	c := NewClassifier()
+	for _, tt := range tests {
+		t.Run(tt.sql, func(t *testing.T) {
+			got := c.Classify(tt.sql)
+			if got.Class != tt.class || got.Risk != tt.risk || got.ImplicitCommit != tt.commit {
+				t.Errorf("class=%s risk=%s commit=%v; want %s %s %v (reasons %q)", got.Class, got.Risk, got.ImplicitCommit, tt.class, tt.risk, tt.commit, got.Reasons)
+			}
+			if tt.objects != nil {
+				var objs []obj
+				for _, o := range got.Objects {
+					objs = append(objs, obj(o))
+				}
+				if diff := cmp.Diff(tt.objects, objs); diff != "" {
+					t.Errorf("objects (-want +got):\n%s", diff)
+				}
+			}
+			if got.Risk == "" || (got.Class != ClassRead && got.Risk == RiskLow && got.Class != ClassSession && got.Class != ClassTransaction) {
+				t.Errorf("risk %q for class %s", got.Risk, got.Class)
+			}
+		})
+	}
 }

@@ -113,25 +113,34 @@ func delimiterCommand(s string) (string, int, bool) {
 }
 
 // skipQuoted returns the index after the quoted token starting at i,
-// honouring doubled quotes and (outside backticks) backslash escapes.
+// honouring doubled quotes and (outside backticks) backslash escapes. It
+// jumps from quote to quote (IndexByte is vectorised) and looks back at the
+// backslashes only there.
 func skipQuoted(s string, i int) int {
 	q := s[i]
 	j := i + 1
-	for j < len(s) {
-		switch {
-		case s[j] == '\\' && q != '`':
-			j += 2
-			continue
-		case s[j] == q:
-			if j+1 < len(s) && s[j+1] == q {
-				j += 2
+	for {
+		k := strings.IndexByte(s[j:], q)
+		if k < 0 {
+			return len(s)
+		}
+		pos := j + k
+		if q != '`' {
+			bs := 0
+			for p := pos - 1; p > i && s[p] == '\\'; p-- {
+				bs++
+			}
+			if bs%2 == 1 {
+				j = pos + 1
 				continue
 			}
-			return j + 1
 		}
-		j++
+		if pos+1 < len(s) && s[pos+1] == q {
+			j = pos + 2
+			continue
+		}
+		return pos + 1
 	}
-	return len(s)
 }
 
 func isSpace(c byte) bool {

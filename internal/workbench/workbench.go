@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mydba/mydba/internal/safety"
 	"github.com/mydba/mydba/internal/secret"
 	"github.com/mydba/mydba/internal/store"
 )
@@ -35,6 +36,13 @@ type Options struct {
 	HomeDir string
 	// LoginFile overrides the .mylogin.cnf path (MYSQL_TEST_LOGIN_FILE).
 	LoginFile string
+	// HistoryMaxEntries and HistoryMaxAge bound the query history
+	// (defaults DefaultHistoryEntries, DefaultHistoryAge).
+	HistoryMaxEntries int
+	HistoryMaxAge     time.Duration
+	// Policy is the safety gate's approval rules per environment
+	// (default safety.DefaultPolicy).
+	Policy safety.Policy
 }
 
 // Workbench is an open state directory plus everything wired to it.

@@ -25,6 +25,10 @@ import (
 
 // DB is an open read-only pool to one server.
 type DB struct {
+	// base connects without any session settings; the writer builds its
+	// one writable session from it.
+	base        driver.Connector
+	stmtTimeout time.Duration
 	pool        *sql.DB
 	killer      *sql.DB
 	server      dba.Server
@@ -77,7 +81,12 @@ func Open(ctx context.Context, p adapter.ConnectParams) (*DB, error) {
 		return nil, d.connectError(cctx, p, err)
 	}
 	d.server = server
-	sc := &sessionConnector{inner: base, init: sessionInit(server, p.CallTimeout)}
+	stmtTimeout := p.StatementTimeout
+	if stmtTimeout <= 0 {
+		stmtTimeout = p.CallTimeout
+	}
+	d.base, d.stmtTimeout = base, stmtTimeout
+	sc := &sessionConnector{inner: base, init: sessionInit(server, stmtTimeout)}
 	d.pool = sql.OpenDB(sc)
 	// Kills travel on their own connection: the pool may be exhausted by
 	// the very statements that need killing.
@@ -113,10 +122,13 @@ func driverConfig(p adapter.ConnectParams) (*gomysql.Config, *dial.Tunnel, error
 	cfg.WriteTimeout = p.CallTimeout + 10*time.Second
 	cfg.MultiStatements = false
 	cfg.InterpolateParams = false
-	cfg.ParseTime = true
+	cfg.ParseTime = !p.TemporalAsText
 	cfg.Loc = time.UTC
 	cfg.AllowNativePasswords = true
 	cfg.ConnectionAttributes = "program_name:mydba"
+	// The driver prints connection failures on stderr ("[mysql]
+	// packets.go: unexpected EOF"); mydba returns them as errors instead.
+	cfg.Logger = &gomysql.NopLogger{}
 	if t.TLS.Mode != "" {
 		if t.Socket != "" {
 			return nil, nil, fmt.Errorf("%w: TLS over a unix socket is not supported; connect by host and port", dba.ErrInvalid)
@@ -211,7 +223,13 @@ func asString(v driver.Value) string {
 // sessionInit is what every pooled session runs first: read-only at the
 // server and a server-side statement timeout, spelled for the flavour.
 func sessionInit(s dba.Server, timeout time.Duration) []string {
-	init := []string{"/* mydba:session */ SET SESSION TRANSACTION READ ONLY"}
+	return append([]string{"/* mydba:session */ SET SESSION TRANSACTION READ ONLY"}, statementTimeout(s, timeout)...)
+}
+
+// statementTimeout is the server-side limit on each statement, spelled for
+// the flavour.
+func statementTimeout(s dba.Server, timeout time.Duration) []string {
+	var init []string
 	switch {
 	case s.IsMariaDB():
 		// max_statement_time is in seconds and applies to every statement.
