@@ -94,7 +94,7 @@ func decide(ep EnvPolicy, env dba.Env, p Plan) Decision {
 		d.Why = append(d.Why, "a read: it changes nothing")
 		return d
 	case cl.Risk == sqltext.RiskCritical && !ep.AllowCritical:
-		refuse(fmt.Sprintf("%s risk statements are refused on %s connections (%s)", cl.Risk, env, cl.Reason))
+		refuse(fmt.Sprintf("%s risk statements are refused on %s connections (%s)", cl.Risk, env, riskReason(cl)))
 	}
 	if ep.MaxRows > 0 && cl.Class == sqltext.ClassWrite && p.Rows > ep.MaxRows {
 		refuse(fmt.Sprintf("it would touch %d rows; %s connections allow at most %d per statement", p.Rows, env, ep.MaxRows))
@@ -111,10 +111,17 @@ func decide(ep EnvPolicy, env dba.Env, p Plan) Decision {
 		if ep.ConfirmWrites {
 			d.Why = append(d.Why, fmt.Sprintf("every change on %s connections is confirmed", env))
 		} else {
-			d.Why = append(d.Why, fmt.Sprintf("%s risk: %s", cl.Risk, cl.Reason))
+			d.Why = append(d.Why, fmt.Sprintf("%s risk: %s", cl.Risk, riskReason(cl)))
 		}
 		return d
 	}
 	d.Why = append(d.Why, fmt.Sprintf("%s risk changes run without asking on %s connections", cl.Risk, env))
 	return d
+}
+
+func riskReason(cl sqltext.Classification) string {
+	if cl.RiskReason != "" {
+		return cl.RiskReason
+	}
+	return cl.Reason
 }

@@ -39,6 +39,8 @@ type Classification struct {
 	Reason string `json:"reason"`
 	// Reasons lists everything that raised the risk.
 	Reasons []string `json:"reasons,omitempty"`
+	// RiskReason is the reason that set the risk level.
+	RiskReason string `json:"risk_reason,omitempty"`
 	// Objects are the tables, schemas, accounts and variables touched.
 	Objects []Object `json:"objects,omitempty"`
 	// HasWhere and HasLimit describe UPDATE and DELETE.

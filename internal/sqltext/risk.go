@@ -48,6 +48,9 @@ func grade(n ast.StmtNode, cl *Classification) {
 	raise := func(r Risk, why string) {
 		if r.Above(cl.Risk) {
 			cl.Risk = r
+			if why != "" {
+				cl.RiskReason = why
+			}
 		}
 		if why != "" {
 			cl.Reasons = append(cl.Reasons, why)
@@ -164,6 +167,9 @@ func grade(n ast.StmtNode, cl *Classification) {
 	}
 	if cl.Reason == "" && len(cl.Reasons) > 0 {
 		cl.Reason = cl.Reasons[0]
+	}
+	if cl.RiskReason == "" {
+		cl.RiskReason = cl.Reason
 	}
 }
 

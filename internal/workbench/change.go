@@ -227,17 +227,25 @@ func (w *Workbench) SetVariable(ctx context.Context, req SetRequest) (Outcome, e
 		db.Close()
 		return Outcome{}, fmt.Errorf("%w: scope %q: want global, session or persist", dba.ErrInvalid, req.Scope)
 	}
-	vars, err := db.Variables(ctx, vscope, likeExact(name))
-	db.Close()
-	if err != nil {
-		return Outcome{}, err
-	}
+	// Look the variable up in both scopes: Validate then says why a scope
+	// does not fit, rather than "not found".
 	var cur *dba.Variable
-	for i := range vars {
-		if strings.EqualFold(vars[i].Name, name) {
-			cur = &vars[i]
+	for _, sc := range []dba.VarScope{vscope, dba.ScopeGlobal, dba.ScopeSession} {
+		vars, err := db.Variables(ctx, sc, likeExact(name))
+		if err != nil {
+			db.Close()
+			return Outcome{}, err
+		}
+		for i := range vars {
+			if strings.EqualFold(vars[i].Name, name) {
+				cur = &vars[i]
+			}
+		}
+		if cur != nil {
+			break
 		}
 	}
+	db.Close()
 	if cur == nil {
 		return Outcome{}, fmt.Errorf("variable %q: %w", name, dba.ErrNotFound)
 	}
@@ -290,8 +298,10 @@ func (w *Workbench) UndoVariable(ctx context.Context, cr ConnRequest, source str
 	return out, err
 }
 
+// likeExact is a LIKE pattern matching exactly name, with the escape
+// character the variables query uses ('!').
 func likeExact(name string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(name)
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(name)
 }
 
 // setArg is the parameter for SET: numbers as numbers, everything else as

@@ -158,12 +158,16 @@ func (w *Writer) engines(ctx context.Context, cl sqltext.Classification, f *safe
 }
 
 // explain returns EXPLAIN's rows as text lines and the first row's
-// estimate of rows examined.
+// estimate of rows examined. It runs on the writable session: servers
+// refuse EXPLAIN of a write in a read-only transaction, although EXPLAIN
+// never executes it.
 func (w *Writer) explain(ctx context.Context, stmt string) ([]string, int64, error) {
 	var lines []string
 	est := int64(-1)
-	err := w.db.withSession(ctx, func(ctx context.Context, s Session) error {
-		rows, err := s.QueryContext(ctx, "/* mydba:plan */ EXPLAIN "+stmt)
+	ctx, cancel := context.WithTimeout(ctx, w.db.callTimeout)
+	defer cancel()
+	err := func() error {
+		rows, err := w.conn.QueryContext(ctx, "/* mydba:plan */ EXPLAIN "+stmt)
 		if err != nil {
 			return err
 		}
@@ -197,7 +201,7 @@ func (w *Writer) explain(ctx context.Context, stmt string) ([]string, int64, err
 			lines = append(lines, strings.Join(cells, " | "))
 		}
 		return rows.Err()
-	})
+	}()
 	return lines, est, err
 }
 
