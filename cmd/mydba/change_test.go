@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -102,5 +103,32 @@ func TestExecKillSetAuditCLI(t *testing.T) {
 	}
 	if out := c.ok("", "audit", "search", "DROP"); !strings.Contains(out, "DROP TABLE t") || strings.Contains(out, "UPDATE") {
 		t.Errorf("audit search:\n%s", out)
+	}
+}
+
+func TestConfiguredPolicy(t *testing.T) {
+	d := dbtest.Primary(t)
+	admin := dbtest.Admin(t)
+	schema := fmt.Sprintf("t_cli_cfg_%d", rand.IntN(1e9))
+	dbtest.Exec(t, admin, "CREATE DATABASE "+schema, "CREATE TABLE "+schema+".t (id INT PRIMARY KEY, v INT)", "INSERT INTO "+schema+".t VALUES (1,0),(2,0),(3,0)")
+	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + schema) })
+	c := newCLI(t)
+	cfg := c.env["MYDBA_HOME"] + "/config.toml"
+	if err := os.WriteFile(cfg, []byte("[policy.prod]\nmax_rows = 2\n[policy.dev]\nblocked = true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dsn := "mysql://root@" + d.Target.Address() + "/" + schema
+	c.ok(d.Password+"\n", "conn", "add", "p", dsn, "--env", "prod", "--password-stdin")
+	c.ok(d.Password+"\n", "conn", "add", "d", dsn, "--password-stdin")
+	if r := c.run("", "-c", "p", "exec", "--confirm", "p", "--reason", "r", "UPDATE t SET v = 1 WHERE id <= 3"); r.code != exitUsage || !strings.Contains(r.stderr, "at most 2") {
+		t.Errorf("3 rows with max_rows=2: exit %d %s", r.code, r.stderr)
+	}
+	c.ok("", "-c", "p", "exec", "--confirm", "p", "--reason", "r", "UPDATE t SET v = 1 WHERE id <= 2")
+	if r := c.run("", "-c", "d", "exec", "--yes", "UPDATE t SET v = 1 WHERE id = 3"); r.code != exitUsage || !strings.Contains(r.stderr, "blocked") {
+		t.Errorf("blocked dev: exit %d %s", r.code, r.stderr)
+	}
+	os.WriteFile(cfg, []byte("[policy.prod]\nmax_row = 2\n"), 0o600)
+	if r := c.run("", "-c", "p", "exec", "--yes", "UPDATE t SET v = 1 WHERE id = 3"); r.code != exitUsage || !strings.Contains(r.stderr, "unknown key policy.prod.max_row") {
+		t.Errorf("typo in config: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mydba/mydba/internal/config"
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/workbench"
 )
@@ -49,6 +50,7 @@ type app struct {
 	dsn     string
 	output  string
 	state   string
+	config  string
 	timeout time.Duration
 
 	wb *workbench.Workbench
@@ -119,6 +121,7 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringVar(&a.dsn, "dsn", "", "ad-hoc connection `URL` (mysql://user@host:port/db); passwords come from MYDBA_PASSWORD or --password-stdin")
 	f.StringVarP(&a.output, "output", "o", "table", "output format: table, json or csv")
 	f.StringVar(&a.state, "state", "", "state `DIR` (default $MYDBA_HOME, else $XDG_DATA_HOME/mydba)")
+	f.StringVar(&a.config, "config", "", "configuration `FILE` (default $MYDBA_CONFIG, else config.toml in the state dir)")
 	f.DurationVar(&a.timeout, "timeout", 5*time.Second, "timeout for connecting and for each server call")
 	// Registration fails only for a flag that does not exist, defined just above.
 	_ = root.RegisterFlagCompletionFunc("conn", a.completeProfiles)
@@ -135,7 +138,7 @@ func (a *app) rootCommand() *cobra.Command {
 		return nil
 	}
 	root.AddCommand(a.versionCommand(), a.connCommand(), a.historyCommand(), a.fingerprintCommand(), a.queryCommand(), a.varsCommand(), a.statusCommand(), a.psCommand(), a.locksCommand(),
-		a.schemasCommand(), a.tablesCommand(), a.describeCommand(), a.previewCommand(), a.objectsCommand(), a.showCreateCommand(), a.execCommand(), a.killCommand(), a.setCommand(), a.auditCommand())
+		a.schemasCommand(), a.tablesCommand(), a.describeCommand(), a.previewCommand(), a.objectsCommand(), a.showCreateCommand(), a.execCommand(), a.killCommand(), a.setCommand(), a.auditCommand(), a.configCommand())
 	return root
 }
 
@@ -151,18 +154,42 @@ func (a *app) workbench(ctx context.Context) (*workbench.Workbench, error) {
 			return nil, err
 		}
 	}
+	cfg, err := a.loadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
 	wb, err := workbench.Open(ctx, workbench.Options{
-		StateDir:       dir,
-		DisableKeyring: strings.EqualFold(a.getenv("MYDBA_KEYRING"), "off"),
-		Notice:         func(msg string) { fmt.Fprintln(a.stderr, "mydba: note:", msg) },
-		HomeDir:        a.getenv("HOME"),
-		LoginFile:      a.getenv("MYSQL_TEST_LOGIN_FILE"),
+		StateDir:          dir,
+		Policy:            cfg.Policy,
+		HistoryMaxEntries: cfg.History.MaxEntries,
+		HistoryMaxAge:     cfg.History.MaxAge,
+		DisableKeyring:    strings.EqualFold(a.getenv("MYDBA_KEYRING"), "off"),
+		Notice:            func(msg string) { fmt.Fprintln(a.stderr, "mydba: note:", msg) },
+		HomeDir:           a.getenv("HOME"),
+		LoginFile:         a.getenv("MYSQL_TEST_LOGIN_FILE"),
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.wb = wb
 	return wb, nil
+}
+
+// loadConfig reads --config, $MYDBA_CONFIG or config.toml in the state dir.
+func (a *app) loadConfig(stateDir string) (config.Config, error) {
+	path := a.config
+	if path == "" {
+		path = a.getenv("MYDBA_CONFIG")
+	}
+	explicit := path != ""
+	if path == "" {
+		path = config.DefaultPath(stateDir)
+	}
+	cfg, err := config.Load(path)
+	if err == nil && explicit && cfg.Path == "" {
+		return cfg, fmt.Errorf("%w: config file %s does not exist", dba.ErrNotFound, path)
+	}
+	return cfg, err
 }
 
 func (a *app) close() {
