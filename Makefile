@@ -11,6 +11,7 @@ SANDBOX   := scripts/sandbox.sh
 # The demo keeps its own state dir so it never touches the user's profiles.
 DEMO_HOME ?= $(CURDIR)/.demo
 GOLANGCI_LINT_VERSION := v2.15.0
+TEMPL_VERSION := v0.3.1100
 GOBIN_DIR := $(CURDIR)/.tools
 
 .PHONY: help
@@ -55,8 +56,23 @@ demo: build sandbox ## sandbox + sample data + background workload, then mydba o
 	echo "  $(SANDBOX) sql           # mariadb client as root"; \
 	echo "  make sandbox-stop        # stop everything"
 
+.PHONY: generate
+generate: $(GOBIN_DIR)/templ ## regenerate the web UI's templ components (*_templ.go, committed)
+	$(GOBIN_DIR)/templ generate -path internal/web/views
+
+$(GOBIN_DIR)/templ:
+	GOBIN=$(GOBIN_DIR) $(GO) install github.com/a-h/templ/cmd/templ@$(TEMPL_VERSION)
+
+.PHONY: check-generated
+check-generated: generate ## fail when the committed generated files are stale
+	@git diff --exit-code --stat -- 'internal/web/views/*_templ.go' || { echo "run make generate and commit the result"; exit 1; }
+
+.PHONY: vendor-ui
+vendor-ui: ## rebuild the vendored front-end libraries (needs npm; output is committed)
+	ui/vendor.sh
+
 .PHONY: test
-test: deps sandbox ## install what is missing, start the sandbox, run every check and test against it
+test: deps sandbox check-generated ## install what is missing, start the sandbox, run every check and test against it
 	@test -z "$$(gofmt -s -l . 2>/dev/null | grep -v '^\.tools/' || true)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(MAKE) --no-print-directory lint

@@ -96,6 +96,8 @@ ensure_packages() {
 	command -v mariadb >/dev/null 2>&1 || packages+=(mariadb-client)
 	command -v mariadb-admin >/dev/null 2>&1 || packages+=(mariadb-client)
 	command -v sysbench >/dev/null 2>&1 || packages+=(sysbench)
+	# The web UI's browser tests drive Debian's headless Chromium.
+	command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 	((${#packages[@]} > 0)) || return 0
 	mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sort -u)
 	command -v apt-get >/dev/null 2>&1 || die "missing ${packages[*]} and no apt-get to install them"

@@ -54,6 +54,8 @@ type app struct {
 	timeout time.Duration
 
 	wb *workbench.Workbench
+	// keepConnections: a long-running verb (serve) keeps pools open.
+	keepConnections bool
 }
 
 // run executes one mydba command line.
@@ -138,7 +140,7 @@ func (a *app) rootCommand() *cobra.Command {
 		return nil
 	}
 	root.AddCommand(a.versionCommand(), a.connCommand(), a.historyCommand(), a.fingerprintCommand(), a.queryCommand(), a.varsCommand(), a.statusCommand(), a.psCommand(), a.locksCommand(),
-		a.schemasCommand(), a.tablesCommand(), a.describeCommand(), a.previewCommand(), a.objectsCommand(), a.showCreateCommand(), a.execCommand(), a.killCommand(), a.setCommand(), a.auditCommand(), a.configCommand())
+		a.schemasCommand(), a.tablesCommand(), a.describeCommand(), a.previewCommand(), a.objectsCommand(), a.showCreateCommand(), a.execCommand(), a.killCommand(), a.setCommand(), a.auditCommand(), a.configCommand(), a.serveCommand())
 	return root
 }
 
@@ -163,6 +165,7 @@ func (a *app) workbench(ctx context.Context) (*workbench.Workbench, error) {
 		Policy:            cfg.Policy,
 		HistoryMaxEntries: cfg.History.MaxEntries,
 		HistoryMaxAge:     cfg.History.MaxAge,
+		KeepConnections:   a.keepConnections,
 		DisableKeyring:    strings.EqualFold(a.getenv("MYDBA_KEYRING"), "off"),
 		Notice:            func(msg string) { fmt.Fprintln(a.stderr, "mydba: note:", msg) },
 		HomeDir:           a.getenv("HOME"),

@@ -232,8 +232,17 @@ func expandHome(path, home string) string {
 }
 
 // open resolves a request and connects: the one way every use case reaches
-// a server. The caller closes the DB.
+// a server. The caller closes the DB (a no-op for pools the workbench keeps
+// when Options.KeepConnections is set).
 func (w *Workbench) open(ctx context.Context, r ConnRequest) (*mysql.DB, dba.Profile, error) {
+	if w.opts.KeepConnections && r.Profile != "" && r.DSN == "" && r.Password == nil && r.SSHPassphrase == nil {
+		return w.cachedOpen(ctx, r)
+	}
+	return w.dial(ctx, r)
+}
+
+// dial resolves a request and opens a new pool.
+func (w *Workbench) dial(ctx context.Context, r ConnRequest) (*mysql.DB, dba.Profile, error) {
 	p, params, err := w.resolve(ctx, r)
 	if err != nil {
 		return nil, p, err

@@ -122,6 +122,7 @@ func (w *Workbench) UpdateProfile(ctx context.Context, name string, in ProfileIn
 	if err != nil {
 		return dba.Profile{}, err
 	}
+	w.cache.evict(old.Name)
 	w.dropSecrets(ctx, stale)
 	return saved, nil
 }
@@ -207,6 +208,7 @@ func (w *Workbench) RemoveProfile(ctx context.Context, name string) error {
 	if err := w.store.DeleteProfile(ctx, p.Name); err != nil {
 		return err
 	}
+	w.cache.evict(p.Name)
 	w.dropSecrets(ctx, p)
 	return nil
 }

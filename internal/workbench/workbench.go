@@ -43,6 +43,9 @@ type Options struct {
 	// Policy is the safety gate's approval rules per environment
 	// (default safety.DefaultPolicy).
 	Policy safety.Policy
+	// KeepConnections keeps one pool per profile open across calls, for
+	// long-running processes (mydba serve); idle pools close after 5 min.
+	KeepConnections bool
 }
 
 // Workbench is an open state directory plus everything wired to it.
@@ -50,6 +53,7 @@ type Workbench struct {
 	store *store.Store
 	vault *secret.Vault
 	opts  Options
+	cache *connCache
 }
 
 // DefaultStateDir is $MYDBA_HOME, else $XDG_DATA_HOME/mydba, else
@@ -90,7 +94,7 @@ func Open(ctx context.Context, o Options) (*Workbench, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workbench{store: st, opts: o}
+	w := &Workbench{store: st, opts: o, cache: &connCache{conns: map[string]*cachedConn{}, idleAfter: 5 * time.Minute}}
 	kr := o.Keyring
 	if kr == nil && !o.DisableKeyring {
 		kr = secret.SystemKeyring()
@@ -128,4 +132,7 @@ func (w *Workbench) StatePath() string { return w.store.Path() }
 func (w *Workbench) SecretBackend() string { return w.vault.Backend() }
 
 // Close releases the state file.
-func (w *Workbench) Close() error { return w.store.Close() }
+func (w *Workbench) Close() error {
+	w.cache.closeAll()
+	return w.store.Close()
+}

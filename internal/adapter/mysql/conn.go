@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
@@ -36,6 +37,7 @@ type DB struct {
 	tunnel      *dial.Tunnel
 	callTimeout time.Duration
 	connectTime time.Duration
+	shared      atomic.Bool
 }
 
 var _ adapter.Conn = (*DB)(nil)
@@ -178,6 +180,19 @@ func (d *DB) Server() dba.Server { return d.server }
 
 // Close closes the pool and the SSH tunnel, if any.
 func (d *DB) Close() error {
+	if d.shared.Load() {
+		// A long-lived process keeps the pool; Release closes it.
+		return nil
+	}
+	return d.Release()
+}
+
+// Share makes Close a no-op, for a pool a long-running process (mydba
+// serve) keeps across requests; Release then closes it for good.
+func (d *DB) Share() { d.shared.Store(true) }
+
+// Release closes the pool and the tunnel whatever Share said.
+func (d *DB) Release() error {
 	var err error
 	if d.pool != nil {
 		err = d.pool.Close()
