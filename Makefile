@@ -39,22 +39,19 @@ sandbox-destroy: ## stop the sandbox and delete its data
 	$(SANDBOX) destroy
 
 .PHONY: demo
-demo: build sandbox ## sandbox + sample data + background workload, then mydba on it
+demo: build sandbox ## sandbox + sample data + background workload, then the web workbench on it
 	$(SANDBOX) workload start
 	@mkdir -p $(DEMO_HOME)
 	@export MYDBA_HOME=$(DEMO_HOME) MYDBA_KEYRING=off; \
 	if ! $(BIN) conn show sandbox >/dev/null 2>&1; then \
-		printf '%s\n' mydba-sandbox | $(BIN) conn add sandbox mysql://mydba@127.0.0.1:13306/shop --label "sandbox primary" --password-stdin; \
+		printf '%s\n' mydba-sandbox | $(BIN) conn add sandbox mysql://mydba@127.0.0.1:13306/shop --label "sandbox primary (read-only account)" --password-stdin; \
 		printf '%s\n' mydba-sandbox | $(BIN) conn add sandbox-replica mysql://mydba@127.0.0.1:13307/shop --label "sandbox replica" --password-stdin; \
+		printf '%s\n' sandbox | $(BIN) conn add sandbox-admin mysql://root@127.0.0.1:13306/shop --label "sandbox primary as root" --env staging --password-stdin; \
 	fi; \
-	$(BIN) conn list; echo; \
 	$(BIN) conn test sandbox; echo; \
-	$(BIN) conn test sandbox-replica; echo; \
-	echo "The sandbox keeps running with a background workload. Try:"; \
-	echo "  MYDBA_HOME=$(DEMO_HOME) $(BIN) conn test sandbox -o json"; \
-	echo "  $(SANDBOX) status        # servers, replication, workload"; \
-	echo "  $(SANDBOX) sql           # mariadb client as root"; \
-	echo "  make sandbox-stop        # stop everything"
+	echo "The sandbox runs a background workload. Stop everything with: make sandbox-stop"; \
+	echo "Open the URL below in a browser (Ctrl-C stops the workbench):"; \
+	exec $(BIN) serve --addr 127.0.0.1:$${MYDBA_DEMO_PORT:-8484}
 
 .PHONY: generate
 generate: $(GOBIN_DIR)/templ ## regenerate the web UI's templ components (*_templ.go, committed)
