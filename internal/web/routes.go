@@ -27,6 +27,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /c/{profile}/explorer/{schema}", s.withProfile(s.explorerTables))
 	m.HandleFunc("GET /c/{profile}/explorer/{schema}/{table}", s.withProfile(s.explorerTable))
 	m.HandleFunc("GET /c/{profile}/explorer/{schema}/{table}/preview", s.withProfile(s.explorerPreview))
+	// The safety dialog: every change made from the UI goes through these.
+	m.HandleFunc("POST /c/{profile}/change/preview", s.withProfile(s.changePreview))
+	m.HandleFunc("POST /c/{profile}/change/run", s.withProfile(s.changeRun))
 }
 
 // page builds the frame every page shares.

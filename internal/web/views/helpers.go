@@ -122,3 +122,48 @@ func withQueryList(base, key string, values []string) string {
 	}
 	return base + "?" + v.Encode()
 }
+
+func objectName(schema, name string) string {
+	if schema == "" {
+		return name
+	}
+	return schema + "." + name
+}
+
+func rowsHow(exact bool) string {
+	if exact {
+		return "(counted)"
+	}
+	return "(estimated)"
+}
+
+func decisionText(v string) string {
+	switch v {
+	case "allow":
+		return "Allowed by the policy of this connection."
+	case "confirm":
+		return "Needs your confirmation."
+	}
+	return "Refused by the policy of this connection."
+}
+
+func buttonClass(risk string) string {
+	if risk == "high" || risk == "critical" {
+		return "danger"
+	}
+	return "primary"
+}
+
+func outcomeTitle(status string) string {
+	switch status {
+	case "executed":
+		return "Done"
+	case "rolled back":
+		return "Rolled back: nothing was changed"
+	case "dry run":
+		return "Dry run: nothing was sent to the server"
+	case "refused":
+		return "Refused"
+	}
+	return "Failed"
+}

@@ -57,3 +57,23 @@
     }
   });
 })();
+
+// Safety dialogs: Close/Cancel removes the dialog; Escape too.
+document.addEventListener("click", function (e) {
+  var t = e.target;
+  if (t && t.classList && t.classList.contains("close-dialog")) {
+    var d = t.closest(".dialog");
+    if (d) d.remove();
+  }
+});
+document.addEventListener("keydown", function (e) {
+  if (e.key === "Escape") {
+    var d = document.querySelector(".dialog");
+    if (d) d.remove();
+  }
+});
+// Focus the first field of a dialog when it appears.
+document.addEventListener("htmx:afterSwap", function (e) {
+  var d = e.detail.target && e.detail.target.querySelector ? e.detail.target.querySelector(".dialog input:not([type=hidden]), .dialog button") : null;
+  if (d) d.focus();
+});
