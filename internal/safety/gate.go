@@ -15,47 +15,23 @@ import (
 // It wraps dba.ErrInvalid so presenters treat it as a user error.
 var ErrRefused = fmt.Errorf("%w: refused by the safety gate", dba.ErrInvalid)
 
-// Facts is what the engine says about a statement before it runs.
-type Facts struct {
-	// Explain is the server's EXPLAIN of the statement, as text rows.
-	Explain []string `json:"explain,omitempty"`
-	// Rows is how many rows the statement would touch; -1 when unknown.
-	Rows int64 `json:"rows"`
-	// RowsExact is false when Rows is the optimizer's estimate.
-	RowsExact bool   `json:"rows_exact"`
-	RowsNote  string `json:"rows_note,omitempty"`
-	// Replicated: the statement goes to the binary log (log_bin and
-	// sql_log_bin on), so replicas will apply it too.
-	Replicated bool `json:"replicated"`
-	// Transactional: every table written is on a transactional engine, so
-	// the statement can run in a transaction and be rolled back.
-	Transactional bool `json:"transactional"`
-	// Notes are other things the engine wants the user to know.
-	Notes []string `json:"notes,omitempty"`
-}
-
-// TxMode is how Execute runs a statement.
-type TxMode int
+// The engine's side of a plan and an execution, in the shared vocabulary so
+// adapters implement Target without importing this package.
+type (
+	// Facts is what the engine says about a statement before it runs.
+	Facts = dba.ChangeFacts
+	// TxMode is how Execute runs a statement.
+	TxMode = dba.TxMode
+	// Result is what executing a statement did.
+	Result = dba.ChangeResult
+)
 
 // Transaction modes.
 const (
-	// NoTx: the statement commits implicitly (DDL, accounts, admin).
-	NoTx TxMode = iota
-	// TxCommit: BEGIN, statement, check, COMMIT.
-	TxCommit
-	// TxRollback: BEGIN, statement, ROLLBACK — to see what it would do.
-	TxRollback
+	NoTx       = dba.NoTx
+	TxCommit   = dba.TxCommit
+	TxRollback = dba.TxRollback
 )
-
-// Result is what executing a statement did.
-type Result struct {
-	RowsAffected int64         `json:"rows_affected"`
-	Duration     time.Duration `json:"duration_ns"`
-	// RolledBack is set when the transaction was rolled back (asked for,
-	// or the affected rows broke the policy).
-	RolledBack bool     `json:"rolled_back,omitempty"`
-	Warnings   []string `json:"warnings,omitempty"`
-}
 
 // Target is the engine side of the gate: one writable session to one
 // server. The adapter implements it; the gate never sees a connection.

@@ -1,6 +1,7 @@
 package sqltext
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -81,13 +82,13 @@ func NewClassifier() *Classifier { return &Classifier{p: parser.New()} }
 // ClassUnknown: never a read.
 func (c *Classifier) Classify(sql string) Classification {
 	text := ExpandExecutableComments(sql)
-	stmts, _, err := c.p.Parse(text, "", "")
+	stmts, err := c.parse(text)
 	note := ""
 	if err != nil {
 		// MariaDB-only syntax the MySQL grammar rejects: remove the clause
 		// (it never turns a write into a read) and parse the rest.
 		if rewritten, what, ok := rewriteMariaDB(text); ok {
-			if st, _, err2 := c.p.Parse(rewritten, "", ""); err2 == nil {
+			if st, err2 := c.parse(rewritten); err2 == nil {
 				stmts, err, note = st, nil, what
 			}
 		}
@@ -130,6 +131,21 @@ func note2(cl Classification, note string) Classification {
 		cl.Risk = RiskCritical
 	}
 	return cl
+}
+
+// parse runs the parser and turns its panics into errors: its literal
+// driver panics on some numbers (a decimal literal of about 80 digits or
+// more), and analysis must never crash on user input. A parser that
+// panicked may be left mid-state, so it is replaced.
+func (c *Classifier) parse(text string) (stmts []ast.StmtNode, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.p = parser.New()
+			stmts, err = nil, errors.New("the SQL parser failed on this input")
+		}
+	}()
+	stmts, _, err = c.p.Parse(text, "", "")
+	return stmts, err
 }
 
 func rank(c Class) int {
@@ -498,7 +514,7 @@ func ExpandExecutableComments(s string) string {
 // parser cannot read that mentions passwords is hidden whole, rather than
 // stored with its secret.
 func (c *Classifier) Redact(sql string) string {
-	stmts, _, err := c.p.Parse(ExpandExecutableComments(sql), "", "")
+	stmts, err := c.parse(ExpandExecutableComments(sql))
 	if err != nil {
 		up := strings.ToUpper(sql)
 		if strings.Contains(up, "IDENTIFIED") || strings.Contains(up, "PASSWORD") {

@@ -216,3 +216,20 @@ func TestRisk(t *testing.T) {
 		})
 	}
 }
+
+// TestParserPanicsAreContained: the parser's literal driver panics on very
+// long decimals; classification must answer "unknown", never crash, and
+// the classifier must keep working afterwards.
+func TestParserPanicsAreContained(t *testing.T) {
+	c := NewClassifier()
+	long := "SELECT 1" + strings.Repeat("0", 90) + ".5"
+	cl := c.Classify(long)
+	if cl.IsRead() {
+		t.Errorf("a statement the parser choked on classified as a read: %+v", cl)
+	}
+	_ = c.Redact(long)
+	_, _, _ = c.CountQuery("DELETE FROM t WHERE a = " + strings.Repeat("9", 100) + ".1")
+	if got := c.Classify("SELECT 1"); !got.IsRead() {
+		t.Errorf("classifier broken after a panic: %+v", got)
+	}
+}

@@ -14,7 +14,7 @@ import (
 // and for INSERT ... VALUES the exact number of rows. ok is false when the
 // rows cannot be counted this way (LOAD DATA, CALL, DDL).
 func (c *Classifier) CountQuery(stmt string) (query string, rows int64, ok bool) {
-	stmts, _, err := c.p.Parse(ExpandExecutableComments(stmt), "", "")
+	stmts, err := c.parse(ExpandExecutableComments(stmt))
 	if err != nil || len(stmts) != 1 {
 		return "", 0, false
 	}

@@ -29,7 +29,7 @@ var protectedSessionVariables = map[string]string{
 // the statement time limit, the result character set. USE, user variables
 // and other session variables pass.
 func (c *Classifier) CheckSessionStatement(sql string) error {
-	stmts, _, err := c.p.Parse(ExpandExecutableComments(sql), "", "")
+	stmts, err := c.parse(ExpandExecutableComments(sql))
 	if err != nil {
 		return fmt.Errorf("not understood by the SQL parser (%s)", shortParseError(err))
 	}
@@ -60,7 +60,7 @@ func (c *Classifier) CheckSessionStatement(sql string) error {
 
 // UsedDatabase returns the database a USE statement switches to.
 func (c *Classifier) UsedDatabase(sql string) (string, bool) {
-	stmts, _, err := c.p.Parse(ExpandExecutableComments(sql), "", "")
+	stmts, err := c.parse(ExpandExecutableComments(sql))
 	if err != nil || len(stmts) != 1 {
 		return "", false
 	}
@@ -95,7 +95,7 @@ func QuoteIdent(s string) string {
 // derived table or CTE, whose fields are * or plain columns not renamed.
 // Otherwise it says why not.
 func (c *Classifier) SourceTable(sql string) (TableRef, error) {
-	stmts, _, err := c.p.Parse(ExpandExecutableComments(sql), "", "")
+	stmts, err := c.parse(ExpandExecutableComments(sql))
 	if err != nil {
 		return TableRef{}, fmt.Errorf("not understood by the SQL parser (%s)", shortParseError(err))
 	}

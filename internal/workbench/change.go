@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mydba/mydba/internal/adapter/mysql"
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/safety"
 	"github.com/mydba/mydba/internal/sqltext"
@@ -34,6 +35,9 @@ const (
 	VerdictConfirm = safety.Confirm
 	VerdictRefuse  = safety.Refuse
 )
+
+// The adapter's writable session is the gate's engine side.
+var _ safety.Target = (*mysql.Writer)(nil)
 
 // ErrRefused is a change the gate did not let through.
 var ErrRefused = safety.ErrRefused

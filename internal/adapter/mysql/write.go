@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/mydba/mydba/internal/dba"
-	"github.com/mydba/mydba/internal/safety"
 	"github.com/mydba/mydba/internal/sqltext"
 )
 
@@ -27,8 +26,6 @@ type Writer struct {
 	// back to the optimizer's estimate.
 	CountTimeout time.Duration
 }
-
-var _ safety.Target = (*Writer)(nil)
 
 // OpenWriter opens the gate's writable session on the same server.
 func (d *DB) OpenWriter(ctx context.Context) (*Writer, error) {
@@ -65,8 +62,8 @@ func (w *Writer) Server() dba.Server { return w.db.server }
 func (w *Writer) ThreadID() int64 { return w.id }
 
 // Facts plans a statement without running it.
-func (w *Writer) Facts(ctx context.Context, stmt string, cl sqltext.Classification) (safety.Facts, error) {
-	f := safety.Facts{Rows: -1}
+func (w *Writer) Facts(ctx context.Context, stmt string, cl sqltext.Classification) (dba.ChangeFacts, error) {
+	f := dba.ChangeFacts{Rows: -1}
 	var logBin, sqlLogBin int64
 	err := w.db.withSession(ctx, func(ctx context.Context, s Session) error {
 		return s.QueryRowContext(ctx, "/* mydba:plan */ SELECT @@log_bin, @@sql_log_bin").Scan(&logBin, &sqlLogBin)
@@ -118,7 +115,7 @@ func (w *Writer) Facts(ctx context.Context, stmt string, cl sqltext.Classificati
 }
 
 // engines checks every written table is on a transactional engine.
-func (w *Writer) engines(ctx context.Context, cl sqltext.Classification, f *safety.Facts) error {
+func (w *Writer) engines(ctx context.Context, cl sqltext.Classification, f *dba.ChangeFacts) error {
 	var args []any
 	var conds []string
 	for _, o := range cl.Objects {
@@ -206,8 +203,8 @@ func (w *Writer) explain(ctx context.Context, stmt string) ([]string, int64, err
 }
 
 // Execute runs the statement on the writable session.
-func (w *Writer) Execute(ctx context.Context, stmt string, args []any, mode safety.TxMode, check func(int64) error) (safety.Result, error) {
-	var res safety.Result
+func (w *Writer) Execute(ctx context.Context, stmt string, args []any, mode dba.TxMode, check func(int64) error) (dba.ChangeResult, error) {
+	var res dba.ChangeResult
 	ctx, cancel := context.WithTimeout(ctx, w.db.stmtTimeout+5*time.Second)
 	defer cancel()
 	killed := make(chan struct{})
@@ -222,14 +219,14 @@ func (w *Writer) Execute(ctx context.Context, stmt string, args []any, mode safe
 	}()
 	start := time.Now()
 	exec := func(q string, args ...any) (sql.Result, error) { return w.conn.ExecContext(ctx, q, args...) }
-	if mode != safety.NoTx {
+	if mode != dba.NoTx {
 		if _, err := exec("/* mydba:exec */ START TRANSACTION"); err != nil {
 			return res, w.db.callError("begin", err)
 		}
 	}
 	r, err := exec("/* mydba:exec */ "+stmt, args...)
 	if err != nil {
-		if mode != safety.NoTx {
+		if mode != dba.NoTx {
 			_, _ = exec("/* mydba:exec */ ROLLBACK")
 		}
 		res.Duration = time.Since(start)
@@ -240,10 +237,10 @@ func (w *Writer) Execute(ctx context.Context, stmt string, args []any, mode safe
 	}
 	res.Warnings = w.warnings(ctx)
 	switch mode {
-	case safety.TxRollback:
+	case dba.TxRollback:
 		_, err = exec("/* mydba:exec */ ROLLBACK")
 		res.RolledBack = true
-	case safety.TxCommit:
+	case dba.TxCommit:
 		if check != nil {
 			if cerr := check(res.RowsAffected); cerr != nil {
 				if _, rb := exec("/* mydba:exec */ ROLLBACK"); rb != nil {
