@@ -140,7 +140,7 @@ func (a *app) rootCommand() *cobra.Command {
 		return nil
 	}
 	root.AddCommand(a.versionCommand(), a.connCommand(), a.historyCommand(), a.fingerprintCommand(), a.queryCommand(), a.varsCommand(), a.statusCommand(), a.psCommand(), a.locksCommand(),
-		a.schemasCommand(), a.tablesCommand(), a.describeCommand(), a.previewCommand(), a.objectsCommand(), a.showCreateCommand(), a.execCommand(), a.killCommand(), a.setCommand(), a.auditCommand(), a.configCommand(), a.serveCommand(), a.analyzeCommand())
+		a.schemasCommand(), a.tablesCommand(), a.describeCommand(), a.previewCommand(), a.objectsCommand(), a.showCreateCommand(), a.execCommand(), a.killCommand(), a.setCommand(), a.auditCommand(), a.configCommand(), a.serveCommand(), a.analyzeCommand(), a.profileCommand(), a.topCommand(), a.digestCommand(), a.explainCommand(), a.planDiffCommand())
 	return root
 }
 

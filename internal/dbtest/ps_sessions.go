@@ -100,7 +100,7 @@ func StartLockChain(t testing.TB, schema string, n int) *LockChain {
 		go func(c *sql.Conn, row int) {
 			defer wg.Done()
 			// Ends with an error when the cleanup kills the session.
-			_, _ = c.ExecContext(ctx, fmt.Sprintf("UPDATE /* 🔒 waiter */ %s SET v = v + 1 WHERE id = %d", qt, row))
+			_, _ = c.ExecContext(ctx, fmt.Sprintf("UPDATE /* 🔒 waiter %s */ %s SET v = v + 1 WHERE id = %d", schema, qt, row))
 		}(c, i)
 		waitForLockWait(t, admin, id)
 	}

@@ -190,6 +190,13 @@ func TestPagesLoadCleanly(t *testing.T) {
 		{"explorer", "/c/sandbox/explorer", "table.grid"},
 		{"explorer-schema", "/c/sandbox/explorer/shop", "table.grid"},
 		{"explorer-table", "/c/sandbox/explorer/shop/orders", "#preview table"},
+		{"query-page", "/c/sandbox/query", "#history-list .hlist, #history-list .empty"},
+		{"processes-all", "/c/sandbox/processes", "#ps-summary"},
+		{"variables-global", "/c/sandbox/variables", "table.vars"},
+		{"variables-session", "/c/sandbox/variables?scope=session&q=sql", "table.vars"},
+		{"status-page", "/c/sandbox/status", "#status-summary"},
+		{"audit-all", "/audit", "#audit-body"},
+		{"audit-profile", "/c/sandbox/audit", "#audit-body"},
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {

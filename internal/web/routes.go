@@ -30,6 +30,15 @@ func (s *Server) routes() {
 	// The safety dialog: every change made from the UI goes through these.
 	m.HandleFunc("POST /c/{profile}/change/preview", s.withProfile(s.changePreview))
 	m.HandleFunc("POST /c/{profile}/change/run", s.withProfile(s.changeRun))
+	// The query editor: page, run, result rows, export, completion, history.
+	s.queryRoutes()
+	// Operations: process list, variables, status, audit log.
+	m.HandleFunc("GET /c/{profile}/processes", s.withProfile(s.processes))
+	m.HandleFunc("GET /c/{profile}/variables", s.withProfile(s.variables))
+	m.HandleFunc("GET /c/{profile}/status", s.withProfile(s.status))
+	m.HandleFunc("GET /c/{profile}/audit", s.withProfile(s.auditProfile))
+	m.HandleFunc("GET /audit", s.auditAll)
+	m.HandleFunc("GET /audit/export", s.auditExport)
 }
 
 // page builds the frame every page shares.

@@ -60,6 +60,9 @@ type Server struct {
 
 	mu    sync.Mutex
 	slots map[string]chan struct{}
+
+	// query keeps recent query runs' rows for the result grid.
+	query *queryResults
 }
 
 // New prepares a server and binds its listener (so the URL, with its
