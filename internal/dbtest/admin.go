@@ -34,6 +34,9 @@ func open(t testing.TB, d dba.DSN) *sql.DB {
 	cfg.MultiStatements = true
 	cfg.ParseTime = true
 	cfg.Timeout = 5 * time.Second
+	// Tests kill these sessions on purpose; the driver's stderr notes
+	// about it are noise.
+	cfg.Logger = &gomysql.NopLogger{}
 	c, err := gomysql.NewConnector(cfg)
 	if err != nil {
 		t.Fatal(err)

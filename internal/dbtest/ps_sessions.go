@@ -3,11 +3,16 @@ package dbtest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // LockChain is a chain of real sessions on the sandbox primary waiting for
@@ -37,6 +42,12 @@ func StartLockChain(t testing.TB, schema string, n int) *LockChain {
 	if !strings.HasPrefix(schema, "t_ps_") || n < 2 {
 		t.Fatalf("StartLockChain(%q, %d): want a t_ps_ schema and n >= 2", schema, n)
 	}
+	// One chain at a time across every test process: InnoDB refreshes
+	// INNODB_TRX only after 100ms without readers, so several packages
+	// polling it at once (go test runs packages in parallel) could keep
+	// it stale for all of them. Registered first, released last.
+	release := lockChainMutex(t)
+	t.Cleanup(release)
 	admin := Admin(t)
 	qs, qt := QuoteIdent(schema), QuoteIdent(LockTableName)
 	Exec(t, admin,
@@ -177,3 +188,30 @@ func OpenIdleSessions(t testing.TB, n int) []*sql.Conn {
 
 // QuoteIdent quotes a MySQL identifier, doubling backticks inside.
 func QuoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+// lockChainMutex takes an exclusive flock shared by every test process on
+// this machine, for at most two minutes.
+func lockChainMutex(t testing.TB) func() {
+	t.Helper()
+	path := filepath.Join(os.TempDir(), "mydba-test-lockchain.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			t.Fatalf("lock chain mutex %s: %v", path, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return func() {
+		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+		f.Close()
+	}
+}
