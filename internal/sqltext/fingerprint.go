@@ -41,7 +41,12 @@ func AppendFingerprint(dst []byte, q string) []byte {
 	if f.toolkit {
 		return append(dst, "percona-toolkit"...)
 	}
-	return append(dst, f.finish()...)
+	fp := f.finish()
+	if len(fp) > 0 && &fp[0] == &dst[:len(dst)+1][len(dst)] {
+		// Still in dst's spare capacity: the bytes are already in place.
+		return dst[:len(dst)+len(fp)]
+	}
+	return append(dst, fp...)
 }
 
 // fingerprinter holds the state of one pass: the output so far, the open
@@ -102,17 +107,51 @@ const byteClass = "" +
 	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
 	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02"
 
-// lowerByte maps each byte to its ASCII lower case (other bytes to
-// themselves): one load instead of a branch per letter.
-const lowerByte = "" +
-	"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f" +
-	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f" +
-	"\x20\x21\x22\x23\x24\x25\x26\x27\x28\x29\x2a\x2b\x2c\x2d\x2e\x2f" +
-	"\x30\x31\x32\x33\x34\x35\x36\x37\x38\x39\x3a\x3b\x3c\x3d\x3e\x3f" +
-	"\x40\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f" +
-	"\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x5b\x5c\x5d\x5e\x5f" +
-	"\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f" +
-	"\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x7b\x7c\x7d\x7e\x7f" +
+// Scanner actions, indexed by byte, so the hot loop dispatches on one load
+// through a jump table instead of a chain of comparisons.
+const (
+	acOther = iota
+	acSpace
+	acWord
+	acDigit
+	acQuote    // ' and "
+	acBacktick // `
+	acOpen     // (
+	acClose    // )
+	acComment  // / # -, which may start a comment
+	acDot      // ., which may start a number
+)
+
+const byteAction = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01\x01\x01\x01\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x01\x00\x04\x08\x02\x00\x00\x04\x06\x07\x00\x00\x00\x08\x09\x08" +
+	"\x03\x03\x03\x03\x03\x03\x03\x03\x03\x03\x00\x00\x00\x00\x00\x00" +
+	"\x00\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x00\x00\x00\x00\x02" +
+	"\x05\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x00\x00\x00\x00\x00" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02" +
+	"\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02"
+
+// wordLower maps a byte that continues a word (letters, digits, _, $, UTF-8)
+// to its ASCII lower case, and every other byte to 0: the word loop needs
+// one load per byte to both test and copy.
+const wordLower = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x24\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x30\x31\x32\x33\x34\x35\x36\x37\x38\x39\x00\x00\x00\x00\x00\x00" +
+	"\x00\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f" +
+	"\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x00\x00\x00\x00\x5f" +
+	"\x00\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f" +
+	"\x70\x71\x72\x73\x74\x75\x76\x77\x78\x79\x7a\x00\x00\x00\x00\x00" +
 	"\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f" +
 	"\x90\x91\x92\x93\x94\x95\x96\x97\x98\x99\x9a\x9b\x9c\x9d\x9e\x9f" +
 	"\xa0\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8\xa9\xaa\xab\xac\xad\xae\xaf" +
@@ -127,13 +166,13 @@ func (f *fingerprinter) scan(q string) {
 	i := 0
 	for i < len(q) {
 		c := q[i]
-		cl := byteClass[c]
-		if cl == clSpace {
+		ac := byteAction[c]
+		if ac == acSpace {
 			space = true
 			i++
 			continue
 		}
-		if c == '/' || c == '#' || c == '-' {
+		if ac == acComment {
 			if n := commentLen(q, i); n > 0 {
 				if c == '/' && !f.toolkit && isToolkitMarker(q[i:i+n]) {
 					f.toolkit = true
@@ -147,54 +186,59 @@ func (f *fingerprinter) scan(q string) {
 			f.b = append(f.b, ' ')
 		}
 		space = false
-		switch {
-		case cl == clWord:
+		switch ac {
+		case acWord:
 			// Copy the word lower-cased while finding its end; keywords
 			// are then recognised on the copy.
+			src := q[i:]
 			n := len(f.b)
-			if cap(f.b)-n < len(q)-i {
-				f.b = slices.Grow(f.b, len(q)-i)
+			if cap(f.b)-n < len(src) {
+				f.b = slices.Grow(f.b, len(src))
 			}
-			out := f.b[n:cap(f.b)]
-			j, k := i, 0
-			for j < len(q) && k < len(out) {
-				c := q[j]
-				if byteClass[c] < clWord {
+			out := f.b[n : n+len(src)]
+			k := 0
+			for k < len(src) {
+				l := wordLower[src[k]]
+				if l == 0 {
 					break
 				}
-				out[k] = lowerByte[c]
-				j++
+				out[k] = l
 				k++
 			}
 			f.b = f.b[:n+k]
-			f.word(n)
-			i = j
-		case cl == clDigit || (c == '.' && i+1 < len(q) && isDigit(q[i+1]) && !endsWithWord(f.b)):
-			j, isNum := scanNumber(q, i)
-			if !isNum {
-				f.b = appendLower(f.b, q[i:j])
-				f.kwEnd = -1
-				i = j
+			i += k
+			// Only words of 2 to 6 letters are keywords the
+			// fingerprint reacts to.
+			if uint(k-2) <= 6-2 {
+				f.word(n)
+			} else {
+				f.kwEnd, f.limitEnd = -1, 0
+			}
+		case acDigit:
+			i = f.number(q, i)
+		case acDot:
+			if i+1 < len(q) && isDigit(q[i+1]) && !endsWithWord(f.b) {
+				i = f.number(q, i)
 				continue
 			}
-			f.b = dropUnarySign(f.b)
-			f.placeholder()
-			i = j
-		case c == '\'' || c == '"':
+			f.b = append(f.b, c)
+			f.kwEnd = -1
+			i++
+		case acQuote:
 			i = skipQuoted(q, i)
 			f.b = dropLiteralPrefix(f.b)
 			f.placeholder()
-		case c == '`':
+		case acBacktick:
 			// Whitespace inside quoted names is collapsed too, so a
 			// fingerprint is always one line of single spaces.
 			j := skipQuoted(q, i)
 			f.b = appendLowerCollapsed(f.b, q[i:j])
 			f.kwEnd = -1
 			i = j
-		case c == '(':
+		case acOpen:
 			f.open()
 			i++
-		case c == ')':
+		case acClose:
 			f.b = append(f.b, ')')
 			f.close()
 			i++
@@ -206,6 +250,20 @@ func (f *fingerprinter) scan(q string) {
 			i++
 		}
 	}
+}
+
+// number handles a numeric literal (or a word that starts with digits) at
+// q[i] and returns where it ends.
+func (f *fingerprinter) number(q string, i int) int {
+	j, isNum := scanNumber(q, i)
+	if !isNum {
+		f.b = appendLower(f.b, q[i:j])
+		f.kwEnd = -1
+		return j
+	}
+	f.b = dropUnarySign(f.b)
+	f.placeholder()
+	return j
 }
 
 // commentLen is the length of the comment starting at q[i], 0 if none:

@@ -123,3 +123,45 @@ func BenchmarkFingerprint(b *testing.B) {
 		Fingerprint(qs[i%len(qs)])
 	}
 }
+
+// The scanner's byte tables are literals for speed; they must say what the
+// predicates they replace say.
+func TestFingerprintTables(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		want := byte(acOther)
+		switch {
+		case isSpace(b):
+			want = acSpace
+		case isWordByte(b):
+			want = acWord
+		case isDigit(b):
+			want = acDigit
+		case b == '\'' || b == '"':
+			want = acQuote
+		case b == '`':
+			want = acBacktick
+		case b == '(':
+			want = acOpen
+		case b == ')':
+			want = acClose
+		case b == '/' || b == '#' || b == '-':
+			want = acComment
+		case b == '.':
+			want = acDot
+		}
+		if byteAction[c] != want {
+			t.Errorf("byteAction[%#x] = %d, want %d", c, byteAction[c], want)
+		}
+		lower := byte(0)
+		if isWordByte(b) || isDigit(b) {
+			lower = b
+			if b >= 'A' && b <= 'Z' {
+				lower = b + 'a' - 'A'
+			}
+		}
+		if wordLower[c] != lower {
+			t.Errorf("wordLower[%#x] = %#x, want %#x", c, wordLower[c], lower)
+		}
+	}
+}
