@@ -22,11 +22,14 @@ type explainFlags struct {
 	noSchema bool
 	from     string
 	raw      bool
+	// ai asks the AI assistant about the plan (see ask.go).
+	ai bool
 }
 
 func (a *app) explainCommand() *cobra.Command {
 	var f explainFlags
 	var af approveFlags
+	var xf assistFlags
 	c := &cobra.Command{
 		Use:   "explain [SQL]",
 		Short: "Show a statement's plan as a tree, with its pain points and index advice",
@@ -60,6 +63,9 @@ the statement too for concrete index advice.`,
   mydba explain --from plan.txt "SELECT ..."`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.ai {
+				return a.runExplainAI(cmd, args, f, xf)
+			}
 			return a.runExplain(cmd, args, f, af)
 		},
 	}
@@ -71,6 +77,8 @@ the statement too for concrete index advice.`,
 	fl.StringVar(&f.from, "from", "", "read a saved plan from `FILE` (- for stdin) instead of asking a server")
 	fl.BoolVar(&f.raw, "raw", false, "print the server's plan output as it came (to save for plan-diff)")
 	af.register(c)
+	fl.BoolVar(&f.ai, "ai", false, "explain the plan with the AI assistant: prioritised advice citing the evidence and the knowledge base (see mydba ask --help)")
+	xf.register(c)
 	return c
 }
 

@@ -139,8 +139,8 @@ func (a *app) rootCommand() *cobra.Command {
 		}
 		return nil
 	}
-	root.AddCommand(a.versionCommand(), a.connCommand(), a.historyCommand(), a.fingerprintCommand(), a.queryCommand(), a.varsCommand(), a.statusCommand(), a.psCommand(), a.locksCommand(),
-		a.schemasCommand(), a.tablesCommand(), a.describeCommand(), a.previewCommand(), a.objectsCommand(), a.showCreateCommand(), a.execCommand(), a.killCommand(), a.setCommand(), a.auditCommand(), a.configCommand(), a.serveCommand(), a.analyzeCommand(), a.profileCommand(), a.topCommand(), a.digestCommand(), a.explainCommand(), a.planDiffCommand())
+	root.AddCommand(a.versionCommand(), a.connCommand(), a.historyCommand(), a.fingerprintCommand(), a.queryCommand(), a.varsCommand(), a.withStatusWatch(a.statusCommand()), a.psCommand(), a.locksCommand(),
+		a.schemasCommand(), a.tablesCommand(), a.describeCommand(), a.previewCommand(), a.objectsCommand(), a.showCreateCommand(), a.execCommand(), a.killCommand(), a.setCommand(), a.auditCommand(), a.configCommand(), a.serveCommand(), a.analyzeCommand(), a.profileCommand(), a.topCommand(), a.digestCommand(), a.explainCommand(), a.planDiffCommand(), a.mcpCommand(), a.alertsCommand(), a.aiCommand(), a.askCommand(), a.optimizeCommand())
 	return root
 }
 
@@ -166,6 +166,8 @@ func (a *app) workbench(ctx context.Context) (*workbench.Workbench, error) {
 		HistoryMaxEntries: cfg.History.MaxEntries,
 		HistoryMaxAge:     cfg.History.MaxAge,
 		KeepConnections:   a.keepConnections,
+		Alerts:            alertOptions(cfg),
+		AI:                workbench.AIOptions{Config: cfg.AI, Getenv: a.getenv},
 		DisableKeyring:    strings.EqualFold(a.getenv("MYDBA_KEYRING"), "off"),
 		Notice:            func(msg string) { fmt.Fprintln(a.stderr, "mydba: note:", msg) },
 		HomeDir:           a.getenv("HOME"),

@@ -27,8 +27,9 @@ var (
 func TestVarsCLI(t *testing.T) {
 	c, dsn := varsCLI(t)
 	golden(t, "vars-one", c.ok("", "vars", "max_connections", "--dsn", dsn))
-	golden(t, "vars-like", c.ok("", "vars", "max_conn%", "--dsn", dsn))
-	golden(t, "vars-like-csv", c.ok("", "vars", "max_conn%", "--dsn", dsn, "-o", "csv"))
+	// max_connect_errors is left out: other tests change it for a moment.
+	golden(t, "vars-like", c.ok("", "vars", "net_%", "--dsn", dsn))
+	golden(t, "vars-like-csv", c.ok("", "vars", "net_%", "--dsn", dsn, "-o", "csv"))
 	golden(t, "vars-one-json", versionRE.ReplaceAllString(c.ok("", "vars", "binlog_format", "--dsn", dsn, "-o", "json"), `"$1": "V"`))
 
 	// Root sees the option file; the least-privilege user does not (and is

@@ -16,6 +16,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/mydba/mydba/internal/ai"
+	"github.com/mydba/mydba/internal/alert"
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/safety"
 )
@@ -26,6 +28,12 @@ type Config struct {
 	Path    string
 	Policy  safety.Policy
 	History Retention
+	// Alerts are the alert rules and webhook ([[alert]], [alerts]).
+	Alerts Alerts
+	// Monitor is the monitoring schedule and history ([monitor]).
+	Monitor Monitor
+	// AI is the AI providers section ([ai], see ai.go).
+	AI ai.Config
 }
 
 // Retention bounds the query history.
@@ -41,6 +49,10 @@ type file struct {
 		MaxEntries *int    `toml:"max_entries"`
 		MaxAge     *string `toml:"max_age"`
 	} `toml:"history"`
+	Alert   []alertRuleFile `toml:"alert"`
+	Alerts  alertsFile      `toml:"alerts"`
+	Monitor monitorFile     `toml:"monitor"`
+	AI      aiFile          `toml:"ai"`
 }
 
 type envPolicy struct {
@@ -58,7 +70,7 @@ func DefaultPath(stateDir string) string { return filepath.Join(stateDir, "confi
 
 // Load reads path; a file that does not exist gives the defaults.
 func Load(path string) (Config, error) {
-	c := Config{Policy: safety.DefaultPolicy()}
+	c := Config{Policy: safety.DefaultPolicy(), Alerts: Alerts{Rules: alert.DefaultRules()}, AI: defaultAI()}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
@@ -117,6 +129,17 @@ func Load(path string) (Config, error) {
 			return c, fmt.Errorf("%w: config %s: history.max_age %q: want a duration such as \"2160h\"", dba.ErrInvalid, path, *v)
 		}
 		c.History.MaxAge = d
+	}
+	alerts, err := loadAlerts(path, f.Alert, f.Alerts)
+	if err != nil {
+		return c, err
+	}
+	c.Alerts = alerts
+	if c.Monitor, err = loadMonitor(path, f.Monitor); err != nil {
+		return c, err
+	}
+	if c.AI, err = loadAI(path, f.AI); err != nil {
+		return c, err
 	}
 	return c, nil
 }

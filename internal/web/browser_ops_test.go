@@ -150,7 +150,7 @@ func TestProcessListKill(t *testing.T) {
 		t.Fatalf("session %d ended before the kill was confirmed", s.id)
 	}
 	h.shot("processes-kill")
-	h.run(chromedp.Click(chromedp.CSS(`#change-dialog form button[type=submit]:not([name])`)), chromedp.WaitVisible(chromedp.CSS("#outcome-title")))
+	h.run(chromedp.Click(chromedp.CSS(`#change-dialog[data-ready] form button[type=submit]:not([name])`)), chromedp.WaitVisible(chromedp.CSS("#outcome-title")))
 	if title := eval[string](h, `document.querySelector("#outcome-title").textContent`); title != "Done" {
 		t.Fatalf("outcome %q: %s", title, eval[string](h, `document.querySelector("#change-dialog").textContent`))
 	}
@@ -267,7 +267,7 @@ func TestVariableEditUndoAudit(t *testing.T) {
 		t.Errorf("the old validation message stayed")
 	}
 	h.shot("variables-set")
-	h.run(chromedp.Click(chromedp.CSS(`#change-dialog form button[type=submit]:not([name])`)), chromedp.WaitVisible(chromedp.CSS("#outcome-title")))
+	h.run(chromedp.Click(chromedp.CSS(`#change-dialog[data-ready] form button[type=submit]:not([name])`)), chromedp.WaitVisible(chromedp.CSS("#outcome-title")))
 	if title := eval[string](h, `document.querySelector("#outcome-title").textContent`); title != "Done" {
 		t.Fatalf("set outcome %q", title)
 	}
@@ -281,7 +281,7 @@ func TestVariableEditUndoAudit(t *testing.T) {
 
 	// Undo puts the old value back, through the dialog too.
 	h.run(chromedp.Click(chromedp.CSS("#vars-undo")), chromedp.WaitVisible(chromedp.CSS("#change-dialog #plan-title")))
-	h.run(chromedp.Click(chromedp.CSS(`#change-dialog form button[type=submit]:not([name])`)), chromedp.WaitVisible(chromedp.CSS("#outcome-title")))
+	h.run(chromedp.Click(chromedp.CSS(`#change-dialog[data-ready] form button[type=submit]:not([name])`)), chromedp.WaitVisible(chromedp.CSS("#outcome-title")))
 	if got := value(); got != before {
 		t.Fatalf("max_connect_errors = %d after undo, want %d", got, before)
 	}

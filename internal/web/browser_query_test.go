@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -437,36 +437,34 @@ func TestQueryHistorySearchReplay(t *testing.T) {
 	h.qNoIssues("history")
 }
 
-// The EXPLAIN button appears once the server has an EXPLAIN page and
-// sends it the statement around the cursor.
+// The EXPLAIN button opens the EXPLAIN page with the statement around the
+// cursor, and that page explains it.
 func TestQueryExplainButton(t *testing.T) {
 	h := startHarness(t)
-	if h.srv.sectionURL("sandbox", "explain") != "" {
-		t.Skip("the EXPLAIN page exists; its own tests cover it")
+	if h.srv.sectionURL("sandbox", "explain") == "" {
+		t.Fatal("no EXPLAIN page to link to")
 	}
 	qOpen(h, "sandbox", "SELECT 1;\nSELECT 2 AS second;\n")
-	if n := qEval[int](h, `document.querySelectorAll("#run-explain").length`); n != 0 {
-		t.Fatal("an EXPLAIN button without an EXPLAIN page")
-	}
-	got := make(chan string, 1)
-	h.srv.mux.HandleFunc("GET /c/{profile}/explain", func(w http.ResponseWriter, r *http.Request) {
-		got <- r.URL.Query().Get("sql")
-		_, _ = w.Write([]byte("<!DOCTYPE html><title>explain</title><h1>explain</h1>"))
-	})
 	h.run(
-		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS("#run-explain")),
 		chromedp.Click(chromedp.CSS(".cm-content")),
 		chromedp.KeyEvent(kb.End, chromedp.KeyModifiers(chromedp.ModifierCtrl)),
 		chromedp.Click(chromedp.CSS("#run-explain")),
+		chromedp.WaitVisible(chromedp.CSS("#explain-sql")),
 	)
-	select {
-	case sql := <-got:
-		if sql != "SELECT 2 AS second" {
-			t.Errorf("EXPLAIN page got %q, want the statement at the cursor", sql)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the EXPLAIN page was not opened")
+	loc := qEval[string](h, `location.href`)
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(u.Path, "/c/sandbox/explain") {
+		t.Fatalf("the button opened %s, want the EXPLAIN page", u.Path)
+	}
+	if sql := u.Query().Get("sql"); sql != "SELECT 2 AS second" {
+		t.Errorf("EXPLAIN page got %q, want the statement at the cursor", sql)
+	}
+	if got := qEval[string](h, `document.querySelector("#explain-sql").value`); got != "SELECT 2 AS second" {
+		t.Errorf("EXPLAIN page shows %q", got)
 	}
 }
 
@@ -491,14 +489,19 @@ func TestQueryPageKeyboardAndLabels(t *testing.T) {
 	if len(unnamed) > 0 {
 		t.Errorf("controls without an accessible name:\n%s", strings.Join(unnamed, "\n"))
 	}
-	// Keyboard: Shift+Tab from the row limit lands on a visibly focused button.
+	// Keyboard: Shift+Tab from the row limit lands on a visibly focused
+	// button: Profile, or Run selection while there is no profile page.
 	h.run(
 		chromedp.Focus(chromedp.CSS("#row-limit")),
 		chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)),
 	)
+	want := "run-selection true solid"
+	if h.srv.sectionURL("sandbox", "profile") != "" {
+		want = "run-profile true solid"
+	}
 	focus := qEval[string](h, `(() => { const e = document.activeElement; const s = getComputedStyle(e); return e.id + " " + e.matches(":focus-visible") + " " + s.outlineStyle; })()`)
-	if focus != "run-selection true solid" {
-		t.Errorf("focus after Shift+Tab = %q, want the Run selection button with a visible outline", focus)
+	if focus != want {
+		t.Errorf("focus after Shift+Tab = %q, want %q (the button before the row limit, with a visible outline)", focus, want)
 	}
 	// Tabs switch with the arrow keys.
 	h.run(

@@ -46,6 +46,14 @@ func parseChange(r *http.Request) (changeRequest, error) {
 			return c, dbaInvalid("no variable name")
 		}
 	case "undo":
+	case "proposal":
+		// A change an agent proposed over MCP: the statement comes from
+		// the queue, never from the form.
+		id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return c, dbaInvalid("proposal id must be a positive number")
+		}
+		c.ID = id
 	default:
 		return c, dbaInvalid("unknown change kind")
 	}
@@ -62,6 +70,8 @@ func (s *Server) runChange(r *http.Request, conn workbench.ConnRequest, c change
 		return s.wb.SetVariable(ctx, workbench.SetRequest{Conn: conn, Name: c.Name, Value: c.Value, Scope: "global", Source: "web", Approve: approve})
 	case "undo":
 		return s.wb.UndoVariable(ctx, conn, "web", approve)
+	case "proposal":
+		return s.runProposal(r, conn, c.ID, approve)
 	}
 	return s.wb.Change(ctx, workbench.ChangeRequest{Conn: conn, SQL: c.SQL, Source: "web", Approve: approve})
 }

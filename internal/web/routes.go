@@ -30,6 +30,8 @@ func (s *Server) routes() {
 	// The safety dialog: every change made from the UI goes through these.
 	m.HandleFunc("POST /c/{profile}/change/preview", s.withProfile(s.changePreview))
 	m.HandleFunc("POST /c/{profile}/change/run", s.withProfile(s.changeRun))
+	// Changes proposed by AI agents over MCP, for a human to decide.
+	s.mcpRoutes()
 	// The query editor: page, run, result rows, export, completion, history.
 	s.queryRoutes()
 	// Operations: process list, variables, status, audit log.
@@ -39,11 +41,32 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /c/{profile}/audit", s.withProfile(s.auditProfile))
 	m.HandleFunc("GET /audit", s.auditAll)
 	m.HandleFunc("GET /audit/export", s.auditExport)
+	// Alerts raised by the monitor: active and history.
+	m.HandleFunc("GET /c/{profile}/alerts", s.withProfile(s.alertsProfile))
+	m.HandleFunc("GET /alerts", s.alertsAll)
+	// Plans and statements: EXPLAIN (ANALYZE of a write through the gate),
+	// plan diff, profile, top queries.
+	m.HandleFunc("GET /c/{profile}/explain", s.withProfile(s.explainPage))
+	m.HandleFunc("POST /c/{profile}/explain", s.withProfile(s.explainRun))
+	m.HandleFunc("POST /c/{profile}/explain/saved", s.withProfile(s.explainSaved))
+	m.HandleFunc("GET /c/{profile}/plan-diff", s.withProfile(s.planDiffPage))
+	m.HandleFunc("POST /c/{profile}/plan-diff", s.withProfile(s.planDiffLive))
+	m.HandleFunc("POST /c/{profile}/plan-diff/files", s.withProfile(s.planDiffFiles))
+	m.HandleFunc("GET /c/{profile}/profile", s.withProfile(s.profilePage))
+	m.HandleFunc("POST /c/{profile}/profile", s.withProfile(s.profileRun))
+	m.HandleFunc("GET /c/{profile}/top", s.withProfile(s.topPage))
+	m.HandleFunc("POST /c/{profile}/top/snapshot", s.withProfile(s.topSnapshot))
+	m.HandleFunc("POST /c/{profile}/top/series", s.withProfile(s.topSeries))
+	// Monitoring: the dashboard, its history and live stream, /metrics.
+	s.dashboardRoutes()
+	// The AI assistant's chat panel (handlers_chat.go).
+	s.chatRoutes()
 }
 
 // page builds the frame every page shares.
 func (s *Server) page(r *http.Request, title, section, profile string) views.Page {
 	p := views.Page{Title: title, Section: section, Profile: profile, CSRF: s.csrf, Nonce: nonce(r.Context()), Version: version()}
+	p.ActiveAlerts = s.activeAlertCount(r.Context(), profile)
 	ps, err := s.wb.Profiles(r.Context())
 	if err == nil {
 		for _, pr := range ps {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 const (
@@ -78,7 +79,7 @@ func (s *Server) secure(next http.Handler) http.Handler {
 				return
 			}
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), s.requestTimeout(r))
 		defer cancel()
 		ctx = context.WithValue(ctx, nonceKey, n)
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -112,4 +113,14 @@ func csrfToken(r *http.Request) string {
 
 func equal(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// requestTimeout is the time one request may take. A streamed AI answer
+// may outlast the usual limit (a slow local model writes for minutes); it
+// still ends, and the provider's own timeout applies inside it.
+func (s *Server) requestTimeout(r *http.Request) time.Duration {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/chat/send") {
+		return max(s.opts.RequestTimeout, 10*time.Minute)
+	}
+	return s.opts.RequestTimeout
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mydba/mydba/internal/workbench"
 )
@@ -116,4 +117,22 @@ func TestRefusesNonLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.ln.Close()
+}
+
+func TestRequestTimeout(t *testing.T) {
+	s := &Server{opts: Options{RequestTimeout: time.Minute}}
+	for _, tc := range []struct {
+		method, path string
+		want         time.Duration
+	}{
+		{"POST", "/c/prod/chat/send", 10 * time.Minute},
+		{"GET", "/c/prod/chat/send", time.Minute},
+		{"POST", "/c/prod/query/run", time.Minute},
+		{"GET", "/c/prod/chat", time.Minute},
+	} {
+		r := httptest.NewRequest(tc.method, tc.path, nil)
+		if got := s.requestTimeout(r); got != tc.want {
+			t.Errorf("%s %s: %v, want %v", tc.method, tc.path, got, tc.want)
+		}
+	}
 }

@@ -46,6 +46,14 @@ type Options struct {
 	PerProfile int
 	Log        *slog.Logger
 	Now        func() time.Time
+	// MCP configures the MCP endpoint at /mcp (see mcp.go).
+	MCP MCPOptions
+	// Monitor samples the connections for the dashboard and /metrics;
+	// nil: the server makes one with the defaults and closes it on exit.
+	Monitor *workbench.Monitor
+	// MetricsToken, when set, lets scrapers read /metrics (only) with
+	// `Authorization: Bearer <MetricsToken>` and no session cookie.
+	MetricsToken string
 }
 
 // Server is the workbench web UI.
@@ -63,6 +71,12 @@ type Server struct {
 
 	// query keeps recent query runs' rows for the result grid.
 	query *queryResults
+	// mcp is the MCP endpoint, nil when it is off.
+	mcp *mcpEndpoint
+	// monitor feeds the dashboard and /metrics; ownMonitor: made by New,
+	// closed by Serve.
+	monitor    *workbench.Monitor
+	ownMonitor bool
 }
 
 // New prepares a server and binds its listener (so the URL, with its
@@ -119,6 +133,14 @@ func New(wb *workbench.Workbench, o Options) (*Server, error) {
 		s.hosts[h] = true
 		s.hosts[net.JoinHostPort(h, port)] = true
 	}
+	if err := s.newMCP(o.MCP); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if err := s.newMonitor(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s, nil
@@ -153,7 +175,7 @@ func (s *Server) URL() string {
 
 // Handler is the whole application with its security wrapping, for tests.
 func (s *Server) Handler() http.Handler {
-	return s.secure(s.mux)
+	return s.mcpFront(s.metricsFront(s.secure(s.mux)))
 }
 
 // Serve runs until ctx ends, then shuts down gracefully (in-flight
@@ -167,6 +189,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(s.opts.Log.Handler(), slog.LevelWarn),
 	}
+	defer s.closeMonitor()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.ln) }()
 	select {

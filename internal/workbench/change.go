@@ -107,7 +107,10 @@ func (w *Workbench) change(ctx context.Context, cr ConnRequest, sreq safety.Requ
 		return Outcome{}, err
 	}
 	defer wr.Close()
-	sreq.Profile, sreq.Env, sreq.Actor = p.Name, p.Env, actor()
+	sreq.Profile, sreq.Env = p.Name, p.Env
+	if sreq.Actor == "" {
+		sreq.Actor = actor()
+	}
 	if sreq.Source == "" {
 		sreq.Source = "cli"
 	}

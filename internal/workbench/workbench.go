@@ -46,6 +46,10 @@ type Options struct {
 	// KeepConnections keeps one pool per profile open across calls, for
 	// long-running processes (mydba serve); idle pools close after 5 min.
 	KeepConnections bool
+	// Alerts are the alert rules and the webhook (see alerts.go).
+	Alerts AlertOptions
+	// AI configures the AI providers (see ai.go).
+	AI AIOptions
 }
 
 // Workbench is an open state directory plus everything wired to it.
@@ -54,6 +58,10 @@ type Workbench struct {
 	vault *secret.Vault
 	opts  Options
 	cache *connCache
+	// alerts holds the rules and the webhook sender.
+	alerts *alerting
+	// ai holds the providers' circuit breakers (see ai.go).
+	ai aiState
 }
 
 // DefaultStateDir is $MYDBA_HOME, else $XDG_DATA_HOME/mydba, else
@@ -94,7 +102,7 @@ func Open(ctx context.Context, o Options) (*Workbench, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workbench{store: st, opts: o, cache: &connCache{conns: map[string]*cachedConn{}, idleAfter: 5 * time.Minute}}
+	w := &Workbench{store: st, opts: o, cache: &connCache{conns: map[string]*cachedConn{}, idleAfter: 5 * time.Minute}, alerts: newAlerting(o.Alerts, o.Now)}
 	kr := o.Keyring
 	if kr == nil && !o.DisableKeyring {
 		kr = secret.SystemKeyring()
@@ -134,5 +142,11 @@ func (w *Workbench) SecretBackend() string { return w.vault.Backend() }
 // Close releases the state file.
 func (w *Workbench) Close() error {
 	w.cache.closeAll()
+	w.alerts.close()
+	w.ai.mu.Lock()
+	if w.ai.kb != nil {
+		w.ai.kb.Close()
+	}
+	w.ai.mu.Unlock()
 	return w.store.Close()
 }

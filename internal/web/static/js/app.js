@@ -72,6 +72,13 @@ document.addEventListener("keydown", function (e) {
     if (d) d.remove();
   }
 });
+// htmx binds new content a moment after swapping it in; a dialog says when
+// its buttons work (data-ready), so tests and scripts need not guess.
+document.addEventListener("htmx:load", function (e) {
+  var t = e.target;
+  if (t && t.classList && t.classList.contains("dialog")) t.setAttribute("data-ready", "");
+  if (t && t.querySelectorAll) t.querySelectorAll(".dialog").forEach(function (d) { d.setAttribute("data-ready", ""); });
+});
 // Focus the first field of a dialog when it appears.
 document.addEventListener("htmx:afterSwap", function (e) {
   var d = e.detail.target && e.detail.target.querySelector ? e.detail.target.querySelector(".dialog input:not([type=hidden]), .dialog button") : null;
