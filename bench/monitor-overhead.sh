@@ -48,17 +48,31 @@ hz=$(getconf CLK_TCK)
 declare -a off on
 cpu_ticks=0
 cpu_secs=0
-for i in $(seq "$pairs"); do
-	off+=("$(tps)")
+# server_secs is the primary's statement time (s) and count outside
+# sysbench's own statements, from performance_schema's digests: what mydba's
+# sampling costs the server, measured directly rather than inferred from TPS.
+server_secs() {
+	mariadb --no-defaults -N -h127.0.0.1 -P13306 -uroot -psandbox -e "SELECT COALESCE(SUM(SUM_TIMER_WAIT), 0) / 1e12, COALESCE(SUM(COUNT_STAR), 0)
+		FROM performance_schema.events_statements_summary_by_digest
+		WHERE (SCHEMA_NAME IS NULL OR SCHEMA_NAME <> 't_monitor_sbtest')"
+}
+srv_secs=0
+srv_count=0
+# with runs one timed sysbench run while `mydba serve` monitors.
+with() {
 	"$work/mydba" serve --addr 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 	serve_pid=$!
 	# Let the three connections connect and the first samples settle.
 	sleep 5
 	t0=$(ticks "$serve_pid")
+	read -r q0 c0 < <(server_secs)
 	s0=$(date +%s.%N)
 	on+=("$(tps)")
 	t1=$(ticks "$serve_pid")
 	s1=$(date +%s.%N)
+	read -r q1 c1 < <(server_secs)
+	srv_secs=$(echo "$srv_secs + $q1 - $q0" | bc -l)
+	srv_count=$((srv_count + c1 - c0))
 	cpu_ticks=$((cpu_ticks + t1 - t0))
 	cpu_secs=$(echo "$cpu_secs + $s1 - $s0" | bc -l)
 	rss=$(awk '/VmRSS/ { print $2 }' "/proc/$serve_pid/status")
@@ -66,6 +80,18 @@ for i in $(seq "$pairs"); do
 	kill "$serve_pid"
 	wait "$serve_pid" 2>/dev/null || true
 	serve_pid=
+}
+# Pairs alternate their order (without-with, then with-without): the
+# server's throughput drifts as its tables and logs grow, and the drift
+# then falls on both sides alike.
+for i in $(seq "$pairs"); do
+	if ((i % 2)); then
+		off+=("$(tps)")
+		with
+	else
+		with
+		off+=("$(tps)")
+	fi
 	echo "pair $i: without ${off[-1]} tps, with ${on[-1]} tps; mydba RSS ${rss} KiB (peak ${hwm} KiB)"
 done
 avg() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.2f", s / NR }'; }
@@ -76,4 +102,5 @@ echo "without monitoring: ${off[*]} tps (mean $a_off)"
 echo "with monitoring:    ${on[*]} tps (mean $a_on)"
 echo "TPS difference: $(echo "($a_on - $a_off) / $a_off * 100" | bc -l | xargs printf '%.2f')%"
 echo "mydba CPU while monitoring 3 connections at 1s: $(echo "$cpu_ticks / $hz / $cpu_secs * 100" | bc -l | xargs printf '%.2f')% of one core"
+echo "server time of mydba's statements on the primary: $(echo "$srv_secs * 1000 / $cpu_secs" | bc -l | xargs printf '%.2f') ms per second ($(echo "$srv_count / $cpu_secs" | bc -l | xargs printf '%.1f') statements/s), $(echo "$srv_secs / $cpu_secs * 100" | bc -l | xargs printf '%.3f')% of one core"
 echo "machine: $(nproc) cores, $(uname -sr); load average $(cut -d' ' -f1-3 /proc/loadavg)"
