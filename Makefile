@@ -48,6 +48,7 @@ demo: build sandbox ## sandbox + sample data + background workload, then the web
 		printf '%s\n' mydba-sandbox | $(BIN) conn add sandbox-replica mysql://mydba@127.0.0.1:13307/shop --label "sandbox replica" --password-stdin; \
 		printf '%s\n' sandbox | $(BIN) conn add sandbox-admin mysql://root@127.0.0.1:13306/shop --label "sandbox primary as root" --env staging --password-stdin; \
 	fi; \
+	test -f $(DEMO_HOME)/config.toml || printf '%s\n' '# The dashboard has history from the start.' '[monitor]' 'profiles = ["sandbox", "sandbox-replica"]' >$(DEMO_HOME)/config.toml; \
 	$(BIN) conn test sandbox; echo; \
 	echo "The sandbox runs a background workload. Stop everything with: make sandbox-stop"; \
 	echo "Open the URL below in a browser (Ctrl-C stops the workbench):"; \
