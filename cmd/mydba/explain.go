@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mydba/mydba/internal/dba"
+	"github.com/mydba/mydba/internal/numfmt"
 	"github.com/mydba/mydba/internal/workbench"
 )
 
@@ -167,10 +167,10 @@ func (a *app) renderPlanReport(rep dba.PlanReport) error {
 	}
 	rec = append(rec, field{"plan", desc})
 	if p.Cost != nil {
-		rec = append(rec, field{"cost", planNum(*p.Cost)})
+		rec = append(rec, field{"cost", numfmt.Num(*p.Cost)})
 	}
 	if p.TimeMs != nil {
-		rec = append(rec, field{"time", planMs(*p.TimeMs) + " ms"})
+		rec = append(rec, field{"time", numfmt.Ms(*p.TimeMs) + " ms"})
 	}
 	for _, n := range p.Notes {
 		rec = append(rec, field{"parser note", n})
@@ -226,13 +226,13 @@ func (a *app) planTable(p dba.Plan) table {
 		if csv {
 			branch = strings.Repeat("  ", strings.Count(branch, "─"))
 		}
-		row := []string{strconv.Itoa(n.ID), branch + oneLine(label, 70), n.Access, n.Key, optNum(n.Rows, planNum), optNum(n.Filtered, func(f float64) string { return planNum(f) + "%" }), optNum(n.Cost, planNum)}
+		row := []string{strconv.Itoa(n.ID), branch + oneLine(label, 70), n.Access, n.Key, optNum(n.Rows, numfmt.Num), optNum(n.Filtered, func(f float64) string { return numfmt.Num(f) + "%" }), optNum(n.Cost, numfmt.Num)}
 		if p.Analyzed {
 			var ar, loops, ms string
 			if n.Actual != nil {
-				ar = optNum(n.Actual.Rows, planNum)
-				loops = optNum(n.Actual.Loops, planNum)
-				ms = optNum(n.Actual.TimeMs, planMs)
+				ar = optNum(n.Actual.Rows, numfmt.Num)
+				loops = optNum(n.Actual.Loops, numfmt.Num)
+				ms = optNum(n.Actual.TimeMs, numfmt.Ms)
 			}
 			row = append(row, ar, loops, ms)
 		}
@@ -303,32 +303,6 @@ func optNum(f *float64, format func(float64) string) string {
 		return ""
 	}
 	return format(*f)
-}
-
-// planNum prints an estimate: whole numbers grouped, others with up to two
-// decimals.
-func planNum(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return groupDigits(int64(f))
-	}
-	s := strconv.FormatFloat(f, 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if i := strings.IndexByte(s, '.'); i > 3 {
-		whole, _ := strconv.ParseInt(s[:i], 10, 64)
-		return groupDigits(whole) + s[i:]
-	}
-	return s
-}
-
-// planMs prints milliseconds with three significant digits.
-func planMs(f float64) string {
-	switch {
-	case f >= 100:
-		return planNum(math.Round(f))
-	case f >= 1:
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(f, 'f', 3, 64)
 }
 
 type planDiffFlags struct {
@@ -450,13 +424,13 @@ func (a *app) renderPlanDiff(d dba.PlanDiff) error {
 		}
 		parts = append(parts, fmt.Sprintf("%d steps", s.Nodes), "tables "+strings.Join(s.Tables, ", "))
 		if s.Cost != nil {
-			parts = append(parts, "cost "+planNum(*s.Cost))
+			parts = append(parts, "cost "+numfmt.Num(*s.Cost))
 		}
 		if s.RowsExamined != nil {
-			parts = append(parts, "rows "+planNum(*s.RowsExamined))
+			parts = append(parts, "rows "+numfmt.Num(*s.RowsExamined))
 		}
 		if s.TimeMs != nil {
-			parts = append(parts, planMs(*s.TimeMs)+" ms")
+			parts = append(parts, numfmt.Ms(*s.TimeMs)+" ms")
 		}
 		return s.Source + ": " + strings.Join(parts, ", ")
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/export"
+	"github.com/mydba/mydba/internal/numfmt"
 	"github.com/mydba/mydba/internal/workbench"
 )
 
@@ -240,14 +241,14 @@ func (a *app) exportQuery(cmd *cobra.Command, wb *workbench.Workbench, req workb
 		return err
 	}
 	if res.Truncated {
-		fmt.Fprintf(a.stderr, "mydba: warning: export truncated at %s rows by --max-rows/--max-bytes; the server had more\n", groupDigits(res.Rows))
+		fmt.Fprintf(a.stderr, "mydba: warning: export truncated at %s rows by --max-rows/--max-bytes; the server had more\n", numfmt.Group(res.Rows))
 	}
 	if out != "" {
 		what := string(res.Format)
 		if res.Table != "" {
 			what += " INSERTs into " + res.Table
 		}
-		fmt.Fprintf(a.stderr, "mydba: exported %s %s to %s (%s) in %s\n", groupDigits(res.Rows), plural(res.Rows, "row", "rows"), out, what, formatDuration(time.Since(start)))
+		fmt.Fprintf(a.stderr, "mydba: exported %s %s to %s (%s) in %s\n", numfmt.Group(res.Rows), plural(res.Rows, "row", "rows"), out, what, formatDuration(time.Since(start)))
 	}
 	return nil
 }
@@ -359,9 +360,9 @@ func (a *app) queryTable(res workbench.QueryResult, maxRows, maxBytes int64) err
 // summary is the line under a result set: rows, time, what the server
 // says it examined, warnings, and truncation.
 func summary(st dba.StatementResult, rs dba.ResultSet, last bool, maxRows, maxBytes int64) string {
-	s := fmt.Sprintf("%s %s in %s", groupDigits(rs.RowCount), plural(rs.RowCount, "row", "rows"), formatDuration(st.Duration))
+	s := fmt.Sprintf("%s %s in %s", numfmt.Group(rs.RowCount), plural(rs.RowCount, "row", "rows"), formatDuration(st.Duration))
 	if last && st.RowsExamined != nil {
-		s += ", " + groupDigits(*st.RowsExamined) + " examined"
+		s += ", " + numfmt.Group(*st.RowsExamined) + " examined"
 	}
 	if last {
 		s += warningNote(st)
@@ -393,7 +394,7 @@ func truncation(rs dba.ResultSet, maxRows, maxBytes int64) string {
 	if rs.Cap == dba.CapBytes {
 		return fmt.Sprintf("truncated at --max-bytes %s: the server had more rows (stopped there; use --export to stream them all)", formatByteSize(maxBytes))
 	}
-	return fmt.Sprintf("truncated at --max-rows %s: the server had more rows (stopped there; use --export to stream them all)", groupDigits(maxRows))
+	return fmt.Sprintf("truncated at --max-rows %s: the server had more rows (stopped there; use --export to stream them all)", numfmt.Group(maxRows))
 }
 
 // displayCell shows a value on one line of a table: NULL as NULL, binary
@@ -448,26 +449,6 @@ func plural(n int64, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// groupDigits writes 1234567 as 1,234,567.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }
 
 // formatDuration rounds a duration for people: 0.4ms, 12.3ms, 1.25s.

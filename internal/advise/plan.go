@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mydba/mydba/internal/dba"
+	"github.com/mydba/mydba/internal/numfmt"
 	"github.com/mydba/mydba/internal/sqltext"
 )
 
@@ -1019,20 +1020,10 @@ func count(f float64) string {
 	if f < 10 && f != math.Trunc(f) {
 		return strconv.FormatFloat(f, 'f', 1, 64)
 	}
-	s := strconv.FormatFloat(math.Round(f), 'f', 0, 64)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
+	if math.Abs(f) < 1e18 {
+		return numfmt.Group(int64(math.Round(f)))
 	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return strconv.FormatFloat(math.Round(f), 'f', 0, 64)
 }
 
 func pct(f float64) string {

@@ -8,58 +8,12 @@ import (
 	"time"
 
 	"github.com/mydba/mydba/internal/dba"
+	"github.com/mydba/mydba/internal/numfmt"
 )
 
 // Formatting for the EXPLAIN, plan diff, profile and top queries pages:
 // pure functions of the use cases' values, printing numbers the way the
 // CLI's explain, profile and top verbs do.
-
-// planNum prints an estimate: whole numbers grouped, others with up to two
-// decimals.
-func planNum(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return groupDigits(int64(f))
-	}
-	s := strconv.FormatFloat(f, 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if i := strings.IndexByte(s, '.'); i > 3 {
-		whole, _ := strconv.ParseInt(s[:i], 10, 64)
-		return groupDigits(whole) + s[i:]
-	}
-	return s
-}
-
-// groupDigits prints an integer with thousands separators.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// planMs prints milliseconds with about three significant digits.
-func planMs(f float64) string {
-	switch {
-	case f >= 100:
-		return planNum(math.Round(f))
-	case f >= 1:
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(f, 'f', 3, 64)
-}
 
 // optNum prints an optional figure, "" when the server gave none (an
 // unknown is never shown as zero).
@@ -67,21 +21,21 @@ func optNum(f *float64) string {
 	if f == nil {
 		return ""
 	}
-	return planNum(*f)
+	return numfmt.Num(*f)
 }
 
 func optPct(f *float64) string {
 	if f == nil {
 		return ""
 	}
-	return planNum(*f) + "%"
+	return numfmt.Num(*f) + "%"
 }
 
 func optMs(f *float64) string {
 	if f == nil {
 		return ""
 	}
-	return planMs(*f)
+	return numfmt.Ms(*f)
 }
 
 // planDescription says what a plan is: its format, flavour and whether it
@@ -290,13 +244,13 @@ func diffSummary(s dba.PlanSummary) string {
 		parts = append(parts, "tables "+strings.Join(s.Tables, ", "))
 	}
 	if s.Cost != nil {
-		parts = append(parts, "cost "+planNum(*s.Cost))
+		parts = append(parts, "cost "+numfmt.Num(*s.Cost))
 	}
 	if s.RowsExamined != nil {
-		parts = append(parts, "rows "+planNum(*s.RowsExamined))
+		parts = append(parts, "rows "+numfmt.Num(*s.RowsExamined))
 	}
 	if s.TimeMs != nil {
-		parts = append(parts, planMs(*s.TimeMs)+" ms")
+		parts = append(parts, numfmt.Ms(*s.TimeMs)+" ms")
 	}
 	return strings.Join(parts, " · ")
 }
@@ -360,7 +314,7 @@ func pct1(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" }
 
 func pct0(f float64) string { return strconv.FormatFloat(f, 'f', 0, 64) + "%" }
 
-func u64(n uint64) string { return groupDigits(int64(min(n, math.MaxInt64))) }
+func u64(n uint64) string { return numfmt.Group(int64(min(n, math.MaxInt64))) }
 
 func durPtr(d *time.Duration) string {
 	if d == nil {

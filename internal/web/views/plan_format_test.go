@@ -12,28 +12,6 @@ import (
 func fp(f float64) *float64 { return &f }
 
 func TestPlanNumbers(t *testing.T) {
-	tests := []struct {
-		f        float64
-		num, ms  string
-		optional bool
-	}{
-		{f: 0, num: "0", ms: "0.000"},
-		{f: 49842, num: "49,842", ms: "49,842"},
-		{f: 1234567, num: "1,234,567", ms: "1,234,567"},
-		{f: -1234, num: "-1,234", ms: "-1234.000"},
-		{f: 1.5, num: "1.5", ms: "1.5"},
-		{f: 1234.567, num: "1,234.57", ms: "1,235"},
-		{f: 0.004, num: "0", ms: "0.004"},
-		{f: 99.95, num: "99.95", ms: "100.0"},
-	}
-	for _, tt := range tests {
-		if got := planNum(tt.f); got != tt.num {
-			t.Errorf("planNum(%v) = %q, want %q", tt.f, got, tt.num)
-		}
-		if got := planMs(tt.f); got != tt.ms {
-			t.Errorf("planMs(%v) = %q, want %q", tt.f, got, tt.ms)
-		}
-	}
 	if optNum(nil) != "" || optPct(nil) != "" || optMs(nil) != "" {
 		t.Error("an unknown figure must print as nothing, never as zero")
 	}

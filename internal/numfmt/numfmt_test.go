@@ -1,0 +1,36 @@
+package numfmt
+
+import (
+	"math"
+	"testing"
+)
+
+func TestNumbers(t *testing.T) {
+	tests := []struct {
+		f       float64
+		num, ms string
+	}{
+		{f: 0, num: "0", ms: "0.000"},
+		{f: 49842, num: "49,842", ms: "49,842"},
+		{f: 1234567, num: "1,234,567", ms: "1,234,567"},
+		{f: -1234, num: "-1,234", ms: "-1234.000"},
+		{f: 1.5, num: "1.5", ms: "1.5"},
+		{f: 1234.567, num: "1,234.57", ms: "1,235"},
+		{f: 0.004, num: "0", ms: "0.004"},
+		{f: 99.95, num: "99.95", ms: "100.0"},
+		{f: math.Inf(1), num: "+Inf", ms: "+Inf"},
+	}
+	for _, tt := range tests {
+		if got := Num(tt.f); got != tt.num {
+			t.Errorf("Num(%v) = %q, want %q", tt.f, got, tt.num)
+		}
+		if got := Ms(tt.f); got != tt.ms {
+			t.Errorf("Ms(%v) = %q, want %q", tt.f, got, tt.ms)
+		}
+	}
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", -1000000: "-1,000,000", math.MinInt64: "-9,223,372,036,854,775,808"} {
+		if got := Group(n); got != want {
+			t.Errorf("Group(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
