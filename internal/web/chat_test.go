@@ -282,3 +282,55 @@ func TestChatPanelBrowser(t *testing.T) {
 		t.Errorf("conversations listed: %d", items)
 	}
 }
+
+// blockingAI starts an answer and holds it until released.
+type blockingAI struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func (f *blockingAI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.ReadAll(r.Body)
+	w.Header().Set("Content-Type", "text/event-stream")
+	fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"thinking\"}}]}\n\n")
+	w.(http.Flusher).Flush()
+	close(f.started)
+	<-f.release
+	fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+}
+
+// A streamed answer may run for minutes: it must not hold one of the
+// connection's request slots meanwhile, or the connection's other pages
+// would wait for it.
+func TestChatStreamHoldsNoSlot(t *testing.T) {
+	fake := &blockingAI{started: make(chan struct{}), release: make(chan struct{})}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	env := map[string]string{"MYDBA_AI_PROVIDER": "openai", "MYDBA_AI_BASE_URL": srv.URL + "/v1", "MYDBA_AI_MODEL": "fake-model", "MYDBA_AI_API_KEY": "sk-web-test"}
+	c := newChatClient(t, workbench.AIOptions{Getenv: func(k string) string { return env[k] }})
+	c.s.opts.PerProfile = 1
+	done := make(chan int, 1)
+	go func() {
+		done <- c.do(http.MethodPost, "/c/lp/chat/send", url.Values{"message": {"what is a covering index?"}}).Code
+	}()
+	select {
+	case <-fake.started:
+	case <-time.After(30 * time.Second):
+		close(fake.release)
+		t.Fatal("the answer never started")
+	}
+	page := make(chan int, 1)
+	go func() { page <- c.do(http.MethodGet, "/c/lp/chat", nil).Code }()
+	select {
+	case code := <-page:
+		if code != http.StatusOK {
+			t.Errorf("page during a streamed answer: %d", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("the connection's page waited for the streamed answer")
+	}
+	close(fake.release)
+	if code := <-done; code != http.StatusOK {
+		t.Errorf("send: %d", code)
+	}
+}

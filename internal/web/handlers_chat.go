@@ -17,7 +17,7 @@ import (
 func (s *Server) chatRoutes() {
 	m := s.mux
 	m.HandleFunc("GET /c/{profile}/chat", s.withProfile(s.chatPage))
-	m.HandleFunc("POST /c/{profile}/chat/send", s.withProfile(s.chatSend))
+	m.HandleFunc("POST /c/{profile}/chat/send", s.withStream(s.chatSend))
 	m.HandleFunc("POST /c/{profile}/chat/{id}/delete", s.withProfile(s.chatDelete))
 }
 

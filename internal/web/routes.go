@@ -112,6 +112,21 @@ func (s *Server) withProfile(h profileHandler) http.HandlerFunc {
 	}
 }
 
+// withStream is withProfile for a streamed answer (the AI chat), which may
+// run for minutes: it holds no request slot, so the connection's other pages
+// stay usable meanwhile; the server sessions it opens are still capped by
+// the connection's pool.
+func (s *Server) withStream(h profileHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("profile")
+		if _, err := s.wb.Profile(r.Context(), name); err != nil {
+			s.fail(w, r, s.page(r, "Not found", "", ""), err)
+			return
+		}
+		h(w, r, workbench.ConnRequest{Profile: name})
+	}
+}
+
 // render writes a component with the right status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
