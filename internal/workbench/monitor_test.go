@@ -412,7 +412,7 @@ func TestMonitorSandbox(t *testing.T) {
 	if long.Tier != "1h" {
 		t.Errorf("a 30-day range reads tier %s, want 1h", long.Tier)
 	}
-	if len(obs.values) == 0 {
+	if obs.count() == 0 {
 		t.Error("the observer got nothing")
 	}
 }
