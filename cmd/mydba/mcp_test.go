@@ -146,9 +146,6 @@ func TestMCPStdioInProcess(t *testing.T) {
 // stdin and stdout.
 func TestMCPStdioBinary(t *testing.T) {
 	d := dbtest.LeastPriv(t)
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	c := newCLI(t)
 	c.ok(d.Password+"\n", "conn", "add", "sb", "mysql://mydba@"+d.Target.Address()+"/shop", "--password-stdin")
 	bin := filepath.Join(t.TempDir(), "mydba")

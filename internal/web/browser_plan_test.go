@@ -527,10 +527,14 @@ func TestProfileEnableWaits(t *testing.T) {
 		}
 		return s
 	}
-	before := consumers()
-	if !strings.Contains(before, "=NO") {
-		t.Skipf("wait consumers are already on (%s): nothing to switch on", before)
+	const waits = "performance_schema.setup_consumers SET ENABLED = '%s' WHERE NAME LIKE 'events_waits%%'"
+	if !strings.Contains(consumers(), "=NO") {
+		// Left on by someone else: switch them off so there is something
+		// to switch on, and leave them as they were found.
+		dbtest.Exec(t, admin, "UPDATE "+fmt.Sprintf(waits, "NO"))
+		t.Cleanup(func() { _, _ = admin.Exec("UPDATE " + fmt.Sprintf(waits, "YES")) })
 	}
+	before := consumers()
 	h.takeIssues()
 	q := "SELECT COUNT(*) FROM shop.products WHERE price > 10"
 	h.run(chromedp.Navigate(h.base+"/c/sandbox-root/profile"), chromedp.WaitVisible(chromedp.CSS("#profile-sql")),
