@@ -2,17 +2,13 @@ package web
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
 	"github.com/mydba/mydba/internal/alert"
-	"github.com/mydba/mydba/internal/dbtest"
 	"github.com/mydba/mydba/internal/workbench"
 )
 
@@ -20,10 +16,7 @@ import (
 // reads only the state file, so its profiles need no server.
 func startStoreHarness(t *testing.T) *harness {
 	t.Helper()
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		dbtest.Missing(t, "chromium is not installed (scripts/sandbox.sh deps installs it)")
-	}
+	chrome := chromium(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	wb, err := workbench.Open(ctx, workbench.Options{StateDir: t.TempDir(), DisableKeyring: true, KeepConnections: true})
@@ -35,33 +28,8 @@ func startStoreHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chrome),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
-	}
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	h := &harness{t: t, srv: srv, wb: wb}
-	h.base = strings.TrimSuffix(strings.SplitN(srv.URL(), "?", 2)[0], "/")
-	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(h.listen))
-	t.Cleanup(bcancel)
-	h.ctx = bctx
-	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL()), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
-		t.Fatalf("open the workbench: %v", err)
-	}
-	if err := chromedp.Do(bctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{})
-		return err
-	})); err != nil {
-		t.Fatalf("enable the log domain: %v", err)
-	}
-	return h
+	serveForTest(t, ctx, cancel, srv)
+	return openBrowser(t, ctx, chrome, srv)
 }
 
 // TestAlertsPageInBrowser shows active alerts and history, filters the

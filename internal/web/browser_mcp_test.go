@@ -2,13 +2,10 @@ package web
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -20,33 +17,11 @@ import (
 // MCP with proposals on, with one dev profile "root" on the sandbox.
 func startProposalsHarness(t *testing.T) (*harness, *mcpServe) {
 	t.Helper()
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		dbtest.Missing(t, "chromium is not installed (scripts/sandbox.sh deps installs it)")
-	}
+	chrome := chromium(t)
 	m := startMCPServe(t, MCPOptions{Token: mcpToken, AllowProposals: true, Default: "root"})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
-	t.Cleanup(acancel)
-	h := &harness{t: t, srv: m.s, wb: m.s.wb, base: m.s.baseURL()}
-	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(h.listen))
-	t.Cleanup(bcancel)
-	h.ctx = bctx
-	if err := chromedp.Do(bctx, chromedp.Navigate(m.s.URL()), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
-		t.Fatalf("open the workbench: %v", err)
-	}
-	if err := chromedp.Do(bctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{})
-		return err
-	})); err != nil {
-		t.Fatalf("enable the log domain: %v", err)
-	}
-	return h, m
+	return openBrowser(t, ctx, chrome, m.s), m
 }
 
 // TestBrowserProposalApproval: an agent proposes over HTTP; the human

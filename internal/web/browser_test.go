@@ -40,10 +40,7 @@ type harness struct {
 
 func startHarness(t *testing.T) *harness {
 	t.Helper()
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		dbtest.Missing(t, "chromium is not installed (scripts/sandbox.sh deps installs it)")
-	}
+	chrome := chromium(t)
 	lp := dbtest.LeastPriv(t)
 	root := dbtest.Primary(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -70,10 +67,33 @@ func startHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveForTest(t, ctx, cancel, srv)
+	return openBrowser(t, ctx, chrome, srv)
+}
+
+// chromium is the browser the tests drive; without it a browser test is
+// missing its tool, like a test without its server.
+func chromium(t *testing.T) string {
+	t.Helper()
+	chrome, err := exec.LookPath("chromium")
+	if err != nil {
+		dbtest.Missing(t, "chromium is not installed (scripts/sandbox.sh deps installs it)")
+	}
+	return chrome
+}
+
+// serveForTest runs srv until the test ends; cancel stops it, and the
+// cleanup waits for it to finish.
+func serveForTest(t *testing.T, ctx context.Context, cancel context.CancelFunc, srv *Server) {
 	done := make(chan struct{})
 	go func() { defer close(done); srv.Serve(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
+}
 
+// openBrowser starts a fresh headless Chromium, logs in to srv through its
+// token URL and returns the harness that drives it.
+func openBrowser(t *testing.T, ctx context.Context, chrome string, srv *Server) *harness {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chrome),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -83,8 +103,7 @@ func startHarness(t *testing.T) *harness {
 	}
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(acancel)
-	h := &harness{t: t, srv: srv, wb: wb}
-	h.base = strings.TrimSuffix(strings.SplitN(srv.URL(), "?", 2)[0], "/")
+	h := &harness{t: t, srv: srv, wb: srv.wb, base: srv.baseURL()}
 	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithListener(h.listen))
 	t.Cleanup(bcancel)
 	h.ctx = bctx
