@@ -127,7 +127,13 @@ func (s *Store) init(ctx context.Context, created bool) error {
 		return s.classify("enable WAL", err)
 	}
 	var check string
-	if err := s.db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil {
+	err := s.db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check)
+	for try := 0; try < 3 && schemaChanged(err); try++ {
+		// Another mydba process migrated the file while it was checked:
+		// check the new schema.
+		err = s.db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check)
+	}
+	if err != nil {
 		return s.classify("check state file", err)
 	}
 	if check != "ok" {
@@ -257,4 +263,11 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 		return s.classify("write setting", err)
 	}
 	return nil
+}
+
+// schemaChanged reports SQLITE_SCHEMA: the schema changed under a
+// statement, which another process's migration does.
+func schemaChanged(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_SCHEMA
 }

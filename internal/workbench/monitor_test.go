@@ -394,7 +394,8 @@ func TestMonitorSandbox(t *testing.T) {
 	if len(states) != 1 || len(states[0].Status) < 100 || states[0].Variables["max_connections"] <= 0 || !states[0].Up() {
 		t.Errorf("raw readings for /metrics: %d status values, max_connections %v, up %v", len(states[0].Status), states[0].Variables["max_connections"], states[0].Up())
 	}
-	waitMonitor(t, "samples written", 10*time.Second, func() bool {
+	// Samples are written every 5 s; a loaded machine may need two rounds.
+	waitMonitor(t, "samples written", 30*time.Second, func() bool {
 		rows, _ := w.store.MonitorRows(ctx, store.MonitorQuery{Profile: "sb", Tier: store.TierRaw, From: time.Now().Add(-time.Minute), To: time.Now()})
 		return len(rows) >= 8
 	})
