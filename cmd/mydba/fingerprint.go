@@ -32,7 +32,7 @@ Without arguments, statements are read from stdin, one per line (a trailing
 			// write system call each.
 			out := bufio.NewWriterSize(a.stdout, 64<<10)
 			defer out.Flush()
-			var fpBuf []byte
+			var fpBuf, idBuf []byte
 			emit := func(q string) error {
 				q = strings.TrimSpace(q)
 				q = strings.TrimSpace(strings.TrimSuffix(q, ";"))
@@ -40,16 +40,15 @@ Without arguments, statements are read from stdin, one per line (a trailing
 					return nil
 				}
 				fpBuf = sqltext.AppendFingerprint(fpBuf[:0], q)
-				fp := string(fpBuf)
-				id := sqltext.ID(fp)
+				idBuf = sqltext.AppendID(idBuf[:0], fpBuf)
 				switch a.output {
 				case "json":
-					return writeNDJSON(out, fingerprintJSON{ID: id, Fingerprint: fp, Statement: q})
+					return writeNDJSON(out, fingerprintJSON{ID: string(idBuf), Fingerprint: string(fpBuf), Statement: q})
 				case "csv":
-					return writeCSVRow(out, id, fp)
+					return writeCSVRow(out, string(idBuf), string(fpBuf))
 				}
 				// A bufio.Writer keeps its first error; Flush reports it.
-				_, _ = out.WriteString(id)
+				_, _ = out.Write(idBuf)
 				_ = out.WriteByte('\t')
 				_, _ = out.Write(fpBuf)
 				return out.WriteByte('\n')

@@ -3,7 +3,6 @@ package sqltext
 import (
 	"bytes"
 	"crypto/md5"
-	"encoding/hex"
 	"slices"
 	"strings"
 )
@@ -449,8 +448,19 @@ func containsAny(b []byte, chars string) bool {
 // fingerprint in upper-case hex, as pt-query-digest 3.x prints it (after
 // "0x"). Versions before 3.0 printed only its last 16 digits.
 func ID(fingerprint string) string {
-	sum := md5.Sum([]byte(fingerprint))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
+	var buf [2 * md5.Size]byte
+	return string(AppendID(buf[:0], []byte(fingerprint)))
+}
+
+// AppendID appends ID(fingerprint) to dst, for callers that print many IDs
+// (no allocation per call).
+func AppendID(dst, fingerprint []byte) []byte {
+	const digits = "0123456789ABCDEF"
+	sum := md5.Sum(fingerprint)
+	for _, c := range sum {
+		dst = append(dst, digits[c>>4], digits[c&15])
+	}
+	return dst
 }
 
 // specialFingerprint handles the statements pt-query-digest names instead of
