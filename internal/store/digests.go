@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -281,6 +282,128 @@ func (s *Store) DigestSnapshot(ctx context.Context, id int64) (dba.DigestSnapsho
 		return a.Digest < b.Digest
 	})
 	return snap, nil
+}
+
+// DigestKeyHistory rebuilds only the given digests at each of a profile's
+// snapshots with id from..to: for each such snapshot id, the rows among keys
+// that the table held then (what DigestSnapshot would return, filtered to
+// keys, without texts, examples or own marks). One range read of the
+// counters replaces a whole-table rebuild per snapshot, so a trend over
+// many snapshots of a table with thousands of digests stays cheap.
+func (s *Store) DigestKeyHistory(ctx context.Context, profile string, from, to int64, keys []dba.DigestKey) (map[int64][]dba.Digest, error) {
+	out := map[int64][]dba.Digest{}
+	if len(keys) == 0 || from > to {
+		return out, nil
+	}
+	var base sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT MAX(id) FROM digest_snapshots WHERE profile = ? AND id <= ? AND full = 1", profile, from).Scan(&base); err != nil {
+		return nil, s.classify("read digest history", err)
+	}
+	if !base.Valid {
+		return nil, fmt.Errorf("digest snapshot %d of %q cannot be rebuilt: its full snapshot is gone", from, profile)
+	}
+	snaps, err := s.snapshotKinds(ctx, profile, base.Int64, to)
+	if err != nil {
+		return nil, s.classify("read digest history", err)
+	}
+	// The keys travel as one JSON parameter: no SQL is built from them.
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.Schema, k.Digest}
+	}
+	keyJSON, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT c.snapshot_id, c.`+digestCounterColumnsPrefixed()+`, '', NULL, '', 0, 0
+ FROM digest_counters c JOIN digest_snapshots s ON s.id = c.snapshot_id
+ WHERE s.profile = ? AND c.snapshot_id BETWEEN ? AND ?
+ AND (c.schema_name, c.digest) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+ ORDER BY c.snapshot_id`, profile, base.Int64, to, string(keyJSON))
+	if err != nil {
+		return nil, s.classify("read digest history", err)
+	}
+	defer rows.Close()
+	type keyRow struct {
+		id int64
+		d  dba.Digest
+	}
+	var found []keyRow
+	for rows.Next() {
+		var r keyRow
+		if r.d, _, _, err = scanDigestCounters(prefixScanner{rows, &r.id}); err != nil {
+			return nil, s.classify("read digest history", err)
+		}
+		found = append(found, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.classify("read digest history", err)
+	}
+	// Walk the snapshots oldest first: a full one replaces the table, an
+	// incremental one updates the rows it holds.
+	state := map[dba.DigestKey]dba.Digest{}
+	for _, sn := range snaps {
+		if sn.full {
+			clear(state)
+		}
+		for len(found) > 0 && found[0].id <= sn.id {
+			state[found[0].d.Key()] = found[0].d
+			found = found[1:]
+		}
+		if sn.id >= from {
+			out[sn.id] = sortedDigests(state)
+		}
+	}
+	return out, nil
+}
+
+type snapshotKind struct {
+	id   int64
+	full bool
+}
+
+// snapshotKinds lists a profile's snapshots with id from..to, oldest first,
+// and whether each is full.
+func (s *Store) snapshotKinds(ctx context.Context, profile string, from, to int64) ([]snapshotKind, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, full FROM digest_snapshots WHERE profile = ? AND id BETWEEN ? AND ? ORDER BY id", profile, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []snapshotKind
+	for rows.Next() {
+		var k snapshotKind
+		if err := rows.Scan(&k.id, &k.full); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// prefixScanner scans one leading column into id and hands the rest to the
+// row's own scan, so scanDigestCounters serves both readers.
+type prefixScanner struct {
+	rows *sql.Rows
+	id   *int64
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.rows.Scan(append([]any{p.id}, dest...)...)
+}
+
+func sortedDigests(state map[dba.DigestKey]dba.Digest) []dba.Digest {
+	out := make([]dba.Digest, 0, len(state))
+	for _, d := range state {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Schema != out[j].Schema {
+			return out[i].Schema < out[j].Schema
+		}
+		return out[i].Digest < out[j].Digest
+	})
+	return out
 }
 
 func digestCounterColumnsPrefixed() string {

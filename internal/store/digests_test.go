@@ -139,3 +139,83 @@ func TestDigestSnapshots(t *testing.T) {
 		t.Error("age retention removed every snapshot")
 	}
 }
+
+// TestDigestKeyHistory checks the keyed rebuild against the whole-table
+// one at every snapshot of a history with full and incremental snapshots,
+// digests that appear, change, vanish at a full snapshot and come back.
+func TestDigestKeyHistory(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "h.db"), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first := now.Add(-time.Hour).Truncate(time.Microsecond)
+	// Each step: whether the snapshot is full, and the rows it stores.
+	steps := []struct {
+		full bool
+		rows map[string]uint64
+	}{
+		{true, map[string]uint64{"a": 1, "b": 1, "o": 1}},
+		{false, map[string]uint64{"a": 5}},
+		{false, map[string]uint64{"c": 2, "o": 3}},
+		{true, map[string]uint64{"a": 7, "c": 2}}, // b vanished (TRUNCATE or eviction)
+		{false, map[string]uint64{}},
+		{false, map[string]uint64{"b": 1, "a": 9}},
+		{true, map[string]uint64{"a": 1, "b": 2, "c": 3}}, // restart
+		{false, map[string]uint64{"c": 4}},
+	}
+	var ids []int64
+	var base int64
+	for i, st := range steps {
+		var rows []dba.Digest
+		for _, name := range []string{"a", "b", "c", "o"} {
+			if n, ok := st.rows[name]; ok {
+				rows = append(rows, digestRow("shop", name, n, first))
+			}
+		}
+		info, err := s.AddDigestSnapshot(ctx, DigestSnapshotWrite{Info: dba.DigestSnapshotInfo{Profile: "h", At: now.Add(time.Duration(i) * time.Minute),
+			Uptime: time.Hour, Server: "MariaDB 10.11.19", Digests: len(rows), Full: st.full}, Base: base, Rows: rows}, Retention{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, base = append(ids, info.ID), info.ID
+	}
+	keys := []dba.DigestKey{{Schema: "shop", Digest: "a"}, {Schema: "shop", Digest: "b"}, {Schema: "shop", Digest: "c"}, {Schema: "other", Digest: "a"}}
+	want := func(id int64) []dba.Digest {
+		snap, err := s.DigestSnapshot(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []dba.Digest{}
+		for _, d := range snap.Digests {
+			if d.Digest != "o" {
+				d.Text = ""
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	for from := range ids {
+		got, err := s.DigestKeyHistory(ctx, "h", ids[from], ids[len(ids)-1], keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(ids)-from {
+			t.Errorf("from snapshot %d: %d snapshots, want %d", from, len(got), len(ids)-from)
+		}
+		for _, id := range ids[from:] {
+			if diff := cmp.Diff(want(id), got[id]); diff != "" {
+				t.Errorf("from %d, snapshot %d (-whole table +keyed):\n%s", ids[from], id, diff)
+			}
+		}
+	}
+	// Another profile's snapshots and keys never mix in.
+	if got, err := s.DigestKeyHistory(ctx, "other", ids[0], ids[len(ids)-1], keys); err == nil || len(got) != 0 {
+		t.Errorf("another profile: %v, %v", got, err)
+	}
+	if got, err := s.DigestKeyHistory(ctx, "h", ids[0], ids[1], nil); err != nil || len(got) != 0 {
+		t.Errorf("no keys: %v, %v", got, err)
+	}
+}

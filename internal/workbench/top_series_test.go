@@ -3,6 +3,7 @@ package workbench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -122,5 +123,56 @@ func TestDigestSeriesFromStore(t *testing.T) {
 	}
 	if _, err := w.DigestSeries(ctx, DigestSeriesRequest{Conn: ConnRequest{Profile: "nope"}}); !errors.Is(err, dba.ErrNotFound) {
 		t.Errorf("unknown profile: %v", err)
+	}
+}
+
+// BenchmarkDigestSeries charts 50 digests over the newest 24 intervals of
+// a digest table with 5,000 rows, a fifth of them changing per snapshot
+// and a full snapshot every 12th, as the monitor stores them.
+func BenchmarkDigestSeries(b *testing.B) {
+	w := openWB(b, Options{DisableKeyring: true})
+	ctx := context.Background()
+	pw := "x"
+	if _, err := w.AddProfile(ctx, ProfileInput{Profile: dba.Profile{Name: "big", Env: dba.EnvDev,
+		Target: dba.Target{Host: "127.0.0.1", Port: 1, User: "u"}}, Password: &pw}); err != nil {
+		b.Fatal(err)
+	}
+	const digests, snapshots = 5000, 30
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	var base int64
+	for i := range snapshots {
+		full := i%12 == 0
+		var rows []dba.Digest
+		for d := range digests {
+			if full || (d+i)%5 == 0 {
+				rows = append(rows, seriesDigest(fmt.Sprintf("%032x", d), uint64(d+i*10), time.Duration(i)*time.Millisecond))
+			}
+		}
+		s, err := w.store.AddDigestSnapshot(ctx, store.DigestSnapshotWrite{Info: dba.DigestSnapshotInfo{Profile: "big", At: t0.Add(time.Duration(i) * time.Minute),
+			Uptime: time.Hour + time.Duration(i)*time.Minute, Server: "MariaDB 10.11.19", Digests: digests, Full: full}, Base: base, Rows: rows}, store.Retention{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		base = s.ID
+	}
+	keys := make([]dba.DigestKey, 50)
+	for i := range keys {
+		keys[i] = dba.DigestKey{Schema: "shop", Digest: fmt.Sprintf("%032x", i*97)}
+	}
+	req := DigestSeriesRequest{Conn: ConnRequest{Profile: "big"}, Keys: keys, Points: DefaultDigestSeriesPoints}
+	for b.Loop() {
+		got, err := w.DigestSeries(ctx, req)
+		if err != nil || len(got.At) != DefaultDigestSeriesPoints {
+			b.Fatalf("%d points, %v", len(got.At), err)
+		}
+		var runs uint64
+		for _, s := range got.Series {
+			for _, c := range s.Count {
+				runs += c
+			}
+		}
+		if runs == 0 {
+			b.Fatal("no executions in any interval")
+		}
 	}
 }

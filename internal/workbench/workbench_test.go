@@ -55,7 +55,7 @@ func (brokenKeyring) Set(string, string, string) error   { return errors.New("no
 func (brokenKeyring) Get(string, string) (string, error) { return "", errors.New("no D-Bus session") }
 func (brokenKeyring) Delete(string, string) error        { return errors.New("no D-Bus session") }
 
-func openWB(t *testing.T, o Options) *Workbench {
+func openWB(t testing.TB, o Options) *Workbench {
 	t.Helper()
 	if o.StateDir == "" {
 		o.StateDir = t.TempDir()
