@@ -39,13 +39,13 @@ func (a *app) serveMonitor(ctx context.Context, wb *workbench.Workbench, log *sl
 	}
 	o := monitorOptions(cfg.Monitor)
 	o.Log = log
-	observe, _, err := wb.AlertObserver(ctx, log)
+	observe, eng, err := wb.AlertObserver(ctx, log)
 	if err != nil {
 		// Alerts stored before the restart could not be restored; the
 		// rules still run.
 		fmt.Fprintln(a.stderr, "mydba: warning: alerts:", err)
 	}
-	o.Observe = observe
+	o.Observe, o.Removed = observe, wb.AlertsRemoved(eng, log)
 	m, err := wb.NewMonitor(o)
 	if err != nil {
 		return nil, err

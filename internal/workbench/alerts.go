@@ -140,6 +140,39 @@ func (w *Workbench) NewAlertEngine(ctx context.Context) (*alert.Engine, error) {
 	return eng, nil
 }
 
+// AlertsRemoved is the monitor's Removed hook with alerting wired in: the
+// engine forgets the connection (its firing alerts produce no resolved
+// event) and its active alerts are closed in the store.
+func (w *Workbench) AlertsRemoved(eng *alert.Engine, log *slog.Logger) func(profile string) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return func(profile string) {
+		if eng != nil {
+			eng.Forget(profile)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), alertStoreTimeout)
+		defer cancel()
+		if err := w.closeAlertsOf(ctx, profile); err != nil {
+			log.Warn("alerts", "profile", profile, "err", err)
+		}
+	}
+}
+
+// closeAlertsOf closes the stored active alerts of a removed connection.
+func (w *Workbench) closeAlertsOf(ctx context.Context, profile string) error {
+	active, err := w.store.ActiveAlerts(ctx, profile)
+	if err != nil {
+		return err
+	}
+	for _, a := range active {
+		if _, err := w.store.CloseAlert(ctx, a.ID, w.opts.Now(), "closed: connection "+profile+" was removed"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // alertStoreTimeout bounds the store write of one observation's events,
 // so a stuck state file never holds up the monitor's goroutine.
 const alertStoreTimeout = 2 * time.Second

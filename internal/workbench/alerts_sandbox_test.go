@@ -340,3 +340,114 @@ func keys(m map[string]alert.Event) []string {
 	}
 	return out
 }
+
+// TestMonitorForgetsRemovedConnection removes a monitored connection from
+// another mydba process (a second workbench on the same state dir) and
+// then from this one: each time the monitor stops sampling it, the alert
+// engine forgets it and none of its alerts stays active, while the other
+// connection's alerts are untouched.
+func TestMonitorForgetsRemovedConnection(t *testing.T) {
+	d := dbtest.LeastPriv(t)
+	dir := t.TempDir()
+	w := openWB(t, Options{StateDir: dir, DisableKeyring: true})
+	ctx := context.Background()
+	for _, name := range []string{"gone", "kept"} {
+		if _, err := w.AddProfile(ctx, ProfileInput{Profile: dba.Profile{Name: name, Env: dba.EnvDev, Target: d.Target}, Password: ptr(d.Password)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	observe, eng, err := w.AlertObserver(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var removed []string
+	forget := w.AlertsRemoved(eng, nil)
+	m, err := w.NewMonitor(MonitorOptions{Interval: 250 * time.Millisecond, FlushEvery: 300 * time.Millisecond, Observe: observe,
+		Removed: func(p string) {
+			mu.Lock()
+			removed = append(removed, p)
+			mu.Unlock()
+			forget(p)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for _, name := range []string{"gone", "kept"} {
+		if err := m.Start(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitMonitor(t, "both connections sampled", 20*time.Second, func() bool {
+		a, _ := m.State("gone")
+		b, _ := m.State("kept")
+		return a.Up() && b.Up()
+	})
+	fire := func(profile string) {
+		t.Helper()
+		now := time.Now()
+		// A collector that does not exist: no observation ever resolves it.
+		ev := alert.Event{Profile: profile, Rule: "collector_failure", Instance: "no_such_collector", Series: alert.CollectorFailed,
+			Severity: alert.SeverityWarning, State: alert.Firing, Op: alert.OpGE, Threshold: 1, At: now, Since: now, Value: 1, Message: "test"}
+		if err := w.RecordAlertEvents(ctx, []alert.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+		eng.Seed([]alert.Alert{{Profile: profile, Rule: ev.Rule, Instance: ev.Instance, Series: ev.Series, Severity: ev.Severity, Op: ev.Op,
+			Threshold: 1, FiredAt: now, Value: 1}})
+	}
+	active := func(profile string) int {
+		t.Helper()
+		n, err := w.ActiveAlertCount(ctx, profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	fire("gone")
+	fire("kept")
+
+	other, err := Open(ctx, Options{StateDir: dir, DisableKeyring: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.RemoveProfile(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if n := active("gone"); n != 0 {
+		t.Errorf("%d alerts of the removed connection still active right after removal", n)
+	}
+	// One that fired after the removal but before the monitor noticed.
+	fire("gone")
+	waitMonitor(t, "the monitor to stop the removed connection", 10*time.Second, func() bool {
+		return len(m.Profiles()) == 1
+	})
+	mu.Lock()
+	got := append([]string(nil), removed...)
+	mu.Unlock()
+	if diff := cmp.Diff([]string{"gone"}, got); diff != "" {
+		t.Errorf("Removed calls (-want +got):\n%s", diff)
+	}
+	if n := active("gone"); n != 0 || len(eng.Active("gone")) != 0 {
+		t.Errorf("after the monitor stopped: %d stored, %d in the engine", n, len(eng.Active("gone")))
+	}
+	if n := active("kept"); n != 1 || len(eng.Active("kept")) != 1 {
+		t.Errorf("the other connection's alert: %d stored, %d in the engine, want 1 and 1", n, len(eng.Active("kept")))
+	}
+	hist, err := w.AlertHistory(ctx, dba.AlertFilter{Profile: "gone"})
+	if err != nil || len(hist) != 2 || hist[0].ResolvedMessage != "closed: connection gone was removed" {
+		t.Errorf("history of the removed connection: %+v, %v", hist, err)
+	}
+
+	// Removed in this process: closed at once, stopped on the next flush.
+	if err := w.RemoveProfile(ctx, "kept"); err != nil {
+		t.Fatal(err)
+	}
+	if n := active("kept"); n != 0 {
+		t.Errorf("%d alerts still active after removal in this process", n)
+	}
+	waitMonitor(t, "the monitor to stop the second connection", 10*time.Second, func() bool {
+		return len(m.Profiles()) == 0
+	})
+}

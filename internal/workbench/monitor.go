@@ -49,6 +49,10 @@ type MonitorOptions struct {
 	// Observe is where each derived sample goes besides history and live
 	// subscribers: the alert engine's entry point.
 	Observe ObserveFunc
+	// Removed is called after the monitor stopped a connection because
+	// its profile was removed (by this process or another): the alerting
+	// side forgets it (AlertsRemoved).
+	Removed func(profile string)
 	// Now is the wall clock samples are stamped with (default: the
 	// workbench's). Rates use the monotonic clock.
 	Now func() time.Time
@@ -608,6 +612,7 @@ func (m *Monitor) maintain() {
 		for _, t := range ts {
 			m.flushTarget(t)
 		}
+		ts = m.stopRemoved(ts)
 		now := m.o.Now()
 		if now.Sub(lastRollup) >= time.Minute || now.Before(lastRollup) {
 			lastRollup = now
@@ -628,6 +633,29 @@ func (m *Monitor) maintain() {
 			cancel()
 		}
 	}
+}
+
+// stopRemoved stops monitoring the connections whose profile is gone
+// (removed here or by another mydba process; an open pool would otherwise
+// go on sampling it, and its alerts firing, until the monitor closes) and
+// returns the others.
+func (m *Monitor) stopRemoved(ts []*monitored) []*monitored {
+	kept := ts[:0]
+	for _, t := range ts {
+		ctx, cancel := context.WithTimeout(m.ctx, 5*time.Second)
+		_, err := m.w.store.Profile(ctx, t.profile)
+		cancel()
+		if !errors.Is(err, dba.ErrNotFound) {
+			kept = append(kept, t)
+			continue
+		}
+		m.o.Log.Info("monitor: connection removed, monitoring stopped", "profile", t.profile)
+		m.Stop(t.profile)
+		if m.o.Removed != nil {
+			m.o.Removed(t.profile)
+		}
+	}
+	return kept
 }
 
 // flushTarget writes a target's held samples and events; on failure they

@@ -210,6 +210,12 @@ func (w *Workbench) RemoveProfile(ctx context.Context, name string) error {
 	}
 	w.cache.evict(p.Name)
 	w.dropSecrets(ctx, p)
+	// Nothing will ever resolve the alerts of a removed connection: close
+	// them now, so no badge counts them. A monitor still sampling it
+	// stops on its next flush and calls AlertsRemoved.
+	if err := w.closeAlertsOf(ctx, p.Name); err != nil {
+		return fmt.Errorf("connection %s removed, but its active alerts were not closed: %w", p.Name, err)
+	}
 	return nil
 }
 
