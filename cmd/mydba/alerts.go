@@ -21,6 +21,8 @@ func alertOptions(c config.Config) workbench.AlertOptions {
 		Rules:             c.Alerts.Rules,
 		Webhook:           c.Alerts.Webhook,
 		WebhookTimeout:    c.Alerts.WebhookTimeout,
+		WebhookRetries:    c.Alerts.WebhookRetries,
+		WebhookBackoff:    c.Alerts.WebhookBackoff,
 		HistoryMaxEntries: c.Alerts.History.MaxEntries,
 		HistoryMaxAge:     c.Alerts.History.MaxAge,
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mydba/mydba/internal/alert"
+	"github.com/mydba/mydba/internal/config"
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/workbench"
 )
@@ -136,5 +137,16 @@ for = "5m"
 	}
 	if r := c.run("", "--config", cfg, "alerts", "rules"); r.code != exitUsage || !strings.Contains(r.stderr, "unknown key alert.threshhold") {
 		t.Errorf("typo: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// The [alerts] delivery settings reach the workbench.
+func TestAlertOptionsFromConfig(t *testing.T) {
+	c := config.Config{Alerts: config.Alerts{Webhook: "https://hooks.example.com/x", WebhookTimeout: 2 * time.Second,
+		WebhookRetries: -1, WebhookBackoff: 250 * time.Millisecond, History: config.Retention{MaxEntries: 7, MaxAge: time.Hour}}}
+	o := alertOptions(c)
+	if o.Webhook != c.Alerts.Webhook || o.WebhookTimeout != 2*time.Second || o.WebhookRetries != -1 || o.WebhookBackoff != 250*time.Millisecond ||
+		o.HistoryMaxEntries != 7 || o.HistoryMaxAge != time.Hour {
+		t.Errorf("alert options %+v", o)
 	}
 }

@@ -21,6 +21,12 @@ type Alerts struct {
 	Webhook string
 	// WebhookTimeout bounds one POST (default in the workbench: 5s).
 	WebhookTimeout time.Duration
+	// WebhookRetries is how many times a failed POST is retried, in the
+	// workbench's terms: 0 its default (3), negative none.
+	WebhookRetries int
+	// WebhookBackoff is the wait before the first retry, doubled for each
+	// next one (default in the workbench: 1s).
+	WebhookBackoff time.Duration
 	// History bounds the alert history kept in the state file.
 	History Retention
 }
@@ -43,9 +49,15 @@ type alertRuleFile struct {
 type alertsFile struct {
 	Webhook        *string `toml:"webhook"`
 	WebhookTimeout *string `toml:"webhook_timeout"`
+	WebhookRetries *int    `toml:"webhook_retries"`
+	WebhookBackoff *string `toml:"webhook_backoff"`
 	MaxEntries     *int    `toml:"max_entries"`
 	MaxAge         *string `toml:"max_age"`
 }
+
+// maxWebhookRetries bounds alerts.webhook_retries: with the backoff
+// doubling, ten retries already span 17 minutes at 1s.
+const maxWebhookRetries = 10
 
 // loadAlerts turns the file's alert settings into the effective ones.
 func loadAlerts(path string, rules []alertRuleFile, af alertsFile) (Alerts, error) {
@@ -84,6 +96,22 @@ func loadAlerts(path string, rules []alertRuleFile, af alertsFile) (Alerts, erro
 			return a, fmt.Errorf("%w: config %s: alerts.webhook_timeout %q: want a duration from 1ms to 1m, such as \"5s\"", dba.ErrInvalid, path, *v)
 		}
 		a.WebhookTimeout = d
+	}
+	if v := af.WebhookRetries; v != nil {
+		if *v < 0 || *v > maxWebhookRetries {
+			return a, fmt.Errorf("%w: config %s: alerts.webhook_retries %d: want 0 (no retries) to %d", dba.ErrInvalid, path, *v, maxWebhookRetries)
+		}
+		a.WebhookRetries = *v
+		if *v == 0 {
+			a.WebhookRetries = -1
+		}
+	}
+	if v := af.WebhookBackoff; v != nil {
+		d, err := time.ParseDuration(*v)
+		if err != nil || d < 10*time.Millisecond || d > time.Minute {
+			return a, fmt.Errorf("%w: config %s: alerts.webhook_backoff %q: want a duration from 10ms to 1m, such as \"1s\"", dba.ErrInvalid, path, *v)
+		}
+		a.WebhookBackoff = d
 	}
 	if v := af.MaxEntries; v != nil {
 		if *v < 1 {

@@ -18,13 +18,19 @@ func TestLoadAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(alert.DefaultRules(), c.Alerts.Rules); diff != "" || c.Alerts.Webhook != "" {
-		t.Errorf("no file: rules (-want +got)\n%s webhook %q", diff, c.Alerts.Webhook)
+	if diff := cmp.Diff(alert.DefaultRules(), c.Alerts.Rules); diff != "" || c.Alerts.Webhook != "" || c.Alerts.WebhookRetries != 0 {
+		t.Errorf("no file: rules (-want +got)\n%s webhook %q, retries %d", diff, c.Alerts.Webhook, c.Alerts.WebhookRetries)
+	}
+	// 0 in the file means no retries; the workbench reads 0 as its default.
+	if c, err := Load(write(t, "[alerts]\nwebhook_retries = 0\n")); err != nil || c.Alerts.WebhookRetries >= 0 {
+		t.Errorf("webhook_retries = 0: %d, %v", c.Alerts.WebhookRetries, err)
 	}
 	c, err = Load(write(t, `
 [alerts]
 webhook = "https://hooks.example.com/services/T000/B000/XXXXSECRET"
 webhook_timeout = "2s"
+webhook_retries = 5
+webhook_backoff = "250ms"
 max_entries = 500
 max_age = "720h"
 
@@ -77,6 +83,7 @@ severity = "info"
 		t.Errorf("rules (-want +got)\n%s", diff)
 	}
 	if c.Alerts.Webhook != "https://hooks.example.com/services/T000/B000/XXXXSECRET" || c.Alerts.WebhookTimeout != 2*time.Second ||
+		c.Alerts.WebhookRetries != 5 || c.Alerts.WebhookBackoff != 250*time.Millisecond ||
 		c.Alerts.History != (Retention{MaxEntries: 500, MaxAge: 720 * time.Hour}) {
 		t.Errorf("alerts %+v", c.Alerts)
 	}
@@ -97,6 +104,11 @@ func TestLoadAlertsErrors(t *testing.T) {
 		{"[alerts]\nwebhook = \"ftp://user:hunter2@example.com/x\"\n", "http:// or https://"},
 		{"[alerts]\nwebhook = \"hooks.example.com/x?token=hunter2\"\n", "alerts.webhook"},
 		{"[alerts]\nwebhook_timeout = \"2 hours\"\n", "webhook_timeout"},
+		{"[alerts]\nwebhook_retries = -1\n", "webhook_retries -1: want 0 (no retries) to 10"},
+		{"[alerts]\nwebhook_retries = 11\n", "webhook_retries 11"},
+		{"[alerts]\nwebhook_retries = \"3\"\n", "webhook_retries"},
+		{"[alerts]\nwebhook_backoff = \"1ms\"\n", "webhook_backoff"},
+		{"[alerts]\nwebhook_backoff = \"soon\"\n", "webhook_backoff"},
 		{"[alerts]\nmax_entries = 0\n", "max_entries"},
 		{"[alerts]\nmax_age = \"-1h\"\n", "max_age"},
 	}
