@@ -25,11 +25,7 @@ func TestAlerts(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	clock := now
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "a.db"), Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openClocked(t, &clock)
 	at := func(m int) time.Time { return now.Add(time.Duration(m) * time.Minute) }
 
 	w, err := s.RecordAlertEvents(ctx, []alert.Event{

@@ -26,11 +26,7 @@ func digestRow(schema, digest string, count uint64, first time.Time) dba.Digest 
 func TestDigestSnapshots(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "d.db"), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openClocked(t, &now)
 	first := now.Add(-time.Hour).Truncate(time.Microsecond)
 	cpu := 5 * time.Millisecond
 	a1, b1 := digestRow("shop", "a", 10, first), digestRow("", "b", 1, first)
@@ -146,11 +142,7 @@ func TestDigestSnapshots(t *testing.T) {
 func TestDigestKeyHistory(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "h.db"), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openClocked(t, &now)
 	first := now.Add(-time.Hour).Truncate(time.Microsecond)
 	// Each step: whether the snapshot is full, and the rows it stores.
 	steps := []struct {
@@ -218,4 +210,16 @@ func TestDigestKeyHistory(t *testing.T) {
 	if got, err := s.DigestKeyHistory(ctx, "h", ids[0], ids[1], nil); err != nil || len(got) != 0 {
 		t.Errorf("no keys: %v, %v", got, err)
 	}
+}
+
+// openClocked opens a store in a temporary dir whose clock reads *now, so
+// a test moves time by assigning to it.
+func openClocked(t *testing.T, now *time.Time) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "state.db"), Now: func() time.Time { return *now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

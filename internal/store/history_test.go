@@ -23,11 +23,7 @@ func ids(es []dba.HistoryEntry) []int64 {
 func TestHistorySearch(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "h.db"), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openClocked(t, &now)
 	stmts := []dba.HistoryEntry{
 		{Profile: "prod", Statement: "SELECT * FROM orders WHERE status = 'new'"},                  // 1
 		{Profile: "prod", Statement: "SELECT id FROM order_items WHERE qty > 3"},                   // 2
@@ -103,11 +99,7 @@ func TestHistorySearch(t *testing.T) {
 func TestHistoryRetention(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "h.db"), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openClocked(t, &now)
 	keep := Retention{MaxEntries: 5, MaxAge: 24 * time.Hour}
 	old, _ := s.AddHistory(ctx, dba.HistoryEntry{Profile: "p", Statement: "old", Started: now.Add(-72 * time.Hour)}, Retention{})
 	oldFav, _ := s.AddHistory(ctx, dba.HistoryEntry{Profile: "p", Statement: "old favourite", Started: now.Add(-72 * time.Hour)}, Retention{})
@@ -115,6 +107,7 @@ func TestHistoryRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	var last int64
+	var err error
 	for i := range 12 {
 		last, err = s.AddHistory(ctx, dba.HistoryEntry{Profile: "p", Statement: fmt.Sprintf("SELECT %d", i)}, keep)
 		if err != nil {
