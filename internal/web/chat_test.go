@@ -46,6 +46,7 @@ func (f *chatFakeAI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // chatAnswer carries HTML, a script and a proposal: the page must show
 // the first two as text and the last as a button into the safety gate.
 const chatAnswer = "Scan of orders [P1] <img src=x onerror=window.__xss=7> <script>window.__xss=8</script>, see [1].\n" +
+	"```sql\nSELECT id, status FROM shop.orders WHERE status = 'paid'\n```\n" +
 	"```sql\nCREATE INDEX ix_chat_status ON orders (status)\n```\n"
 
 // chatAIOptions points a workbench's provider at a fake.
@@ -253,6 +254,16 @@ func TestChatPanelBrowser(t *testing.T) {
 	if items := eval[int](hb, `document.querySelectorAll("#chat-conversations li").length`); items != 1 {
 		t.Errorf("conversations listed: %d", items)
 	}
+	// Compare plans of the rewrite: a plain form POST (CSRF field, CSP
+	// form-action), here in the same tab rather than a new one.
+	eval[bool](hb, `(() => { const f = document.querySelector("#chat-log form.try-rewrite"); f.removeAttribute("target"); f.requestSubmit(); return true })()`)
+	hb.run(chromedp.WaitVisible(chromedp.CSS(".plan-diff #diff-summary")))
+	if sum := eval[string](hb, `document.querySelector("#diff-summary").textContent`); !strings.Contains(sum, "statement") || !strings.Contains(sum, "rewrite") {
+		t.Errorf("plan diff summary: %s", sum)
+	}
+	if is := hb.takeIssues(); len(is) > 0 {
+		t.Errorf("issues on the plan diff: %s", strings.Join(is, "\n"))
+	}
 }
 
 // blockingAI starts an answer and holds it until released.
@@ -304,5 +315,46 @@ func TestChatStreamHoldsNoSlot(t *testing.T) {
 	close(fake.release)
 	if code := <-done; code != http.StatusOK {
 		t.Errorf("send: %d", code)
+	}
+}
+
+// A rewrite the assistant proposes can be compared with the statement in
+// the plan diff (EXPLAIN of both, nothing executed); anything else is
+// refused there.
+func TestChatRewriteComparePlans(t *testing.T) {
+	fake := &chatFakeAI{answer: "Select only the columns you need [P1]:\n```sql\nSELECT id, status FROM orders WHERE status = 'shipped'\n```\n"}
+	c := newChatClient(t, chatAIOptions(t, fake))
+	const stmt = "SELECT * FROM orders WHERE status = 'shipped'"
+	w := c.do(http.MethodPost, "/c/lp/chat/send", url.Values{"message": {"/optimize " + stmt}})
+	_, done, errMsg := sseEvents(t, w.Body.String())
+	if errMsg != "" || done == nil {
+		t.Fatalf("error %q, done %v", errMsg, done)
+	}
+	html := done["html"].(string)
+	for _, want := range []string{`action="/c/lp/plan-diff/rewrite"`, `target="_blank"`, `name="sql" value="SELECT * FROM orders WHERE status = &#39;shipped&#39;"`,
+		`name="rewrite" value="SELECT id, status FROM orders WHERE status = &#39;shipped&#39;"`, ">Compare plans</button>"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("turn HTML lacks %s:\n%s", want, html)
+		}
+	}
+	w = c.do(http.MethodPost, "/c/lp/plan-diff/rewrite", url.Values{"sql": {stmt}, "rewrite": {"SELECT id, status FROM orders WHERE status = 'shipped'"}})
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, `class="plan-diff"`) || !strings.Contains(body, "<strong>rewrite</strong>") ||
+		!strings.Contains(body, "nothing was executed") {
+		t.Errorf("compare: %d\n%s", w.Code, body)
+	}
+	tests := []struct{ name, sql, rewrite, want string }{
+		{"no rewrite", stmt, " ", "give the statement and its rewrite"},
+		{"a write", stmt, "DELETE FROM orders WHERE status = 'shipped'", "only rewrites (a SELECT) and index DDL can be tried"},
+		{"index DDL", stmt, "CREATE INDEX ix_try ON orders (status)", "apply index DDL through the safety gate"},
+		{"two statements", stmt, "SELECT 1; SELECT 2", "2 statements given"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := c.do(http.MethodPost, "/c/lp/plan-diff/rewrite", url.Values{"sql": {tt.sql}, "rewrite": {tt.rewrite}})
+			if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), tt.want) {
+				t.Errorf("%d, want 400 with %q:\n%s", w.Code, tt.want, w.Body)
+			}
+		})
 	}
 }

@@ -374,6 +374,31 @@ func (s *Server) planDiffFiles(w http.ResponseWriter, r *http.Request, conn work
 	s.renderPlanDiff(w, r, p, views.PlanDiffResult{Diff: d, Before: files[0].Plan, After: files[1].Plan}, "", "")
 }
 
+// planDiffRewrite compares the plan of a statement with the plan of a
+// rewrite the assistant proposed, on this connection: both are EXPLAINed,
+// nothing is executed (the web side of mydba optimize --try).
+func (s *Server) planDiffRewrite(w http.ResponseWriter, r *http.Request, conn workbench.ConnRequest) {
+	p := s.page(r, "Plan diff", "explain", conn.Profile)
+	sql, rewrite := r.PostFormValue("sql"), r.PostFormValue("rewrite")
+	if strings.TrimSpace(sql) == "" || strings.TrimSpace(rewrite) == "" {
+		s.fail(w, r, p, dbaInvalid("give the statement and its rewrite to compare"))
+		return
+	}
+	res, err := s.wb.TryProposal(r.Context(), workbench.TryRequest{Conn: conn, SQL: sql, Proposal: rewrite, Source: "web"})
+	if err == nil && res.Diff == nil {
+		// Index DDL: its plan after needs the index, created through the
+		// safety gate (the proposal's Review button).
+		err = dbaInvalid("only a rewrite can be compared without changing the server; apply index DDL through the safety gate, then EXPLAIN again")
+	}
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	d := *res.Diff
+	d.Before.Source, d.After.Source = "statement", "rewrite"
+	s.renderPlanDiff(w, r, p, views.PlanDiffResult{Diff: d, Before: res.Before.Plan, After: res.After.Plan, Notes: res.Notes}, sql, "")
+}
+
 func (s *Server) renderPlanDiff(w http.ResponseWriter, r *http.Request, p views.Page, res views.PlanDiffResult, sql, against string) {
 	b, err := json.Marshal(res.Diff)
 	if err != nil {

@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /c/{profile}/plan-diff", s.withProfile(s.planDiffPage))
 	m.HandleFunc("POST /c/{profile}/plan-diff", s.withProfile(s.planDiffLive))
 	m.HandleFunc("POST /c/{profile}/plan-diff/files", s.withProfile(s.planDiffFiles))
+	m.HandleFunc("POST /c/{profile}/plan-diff/rewrite", s.withProfile(s.planDiffRewrite))
 	m.HandleFunc("GET /c/{profile}/profile", s.withProfile(s.profilePage))
 	m.HandleFunc("POST /c/{profile}/profile", s.withProfile(s.profileRun))
 	m.HandleFunc("GET /c/{profile}/top", s.withProfile(s.topPage))

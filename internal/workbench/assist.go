@@ -121,6 +121,9 @@ type Answer struct {
 	Citations []Citation     `json:"citations"`
 	// Proposals are statements offered for the safety gate, never run.
 	Proposals []Proposal `json:"proposals"`
+	// Statement is the statement the answer is about (explain, analyze,
+	// optimize): what a rewrite proposal is compared with (TryProposal).
+	Statement string `json:"statement,omitempty"`
 	// SQL is the statement generated from a question (natural language to
 	// SQL); it is shown, and runs only when the user asks, read-only.
 	SQL string `json:"sql,omitempty"`

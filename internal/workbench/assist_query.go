@@ -105,7 +105,7 @@ func (w *Workbench) queryAssist(ctx context.Context, req QueryAssistRequest, tas
 	var cites map[string][]int
 	var rnotes []string
 	c.Citations, cites, rnotes = w.retrieve(ctx, req.AssistOptions, server, qs)
-	ans := Answer{Profile: p.Name, Notes: append(notes, rnotes...)}
+	ans := Answer{Profile: p.Name, Statement: stmt, Notes: append(notes, rnotes...)}
 	for i, f := range c.PlanFindings {
 		if ddl, ok := indexDDL(f.Fix); ok {
 			ans.addProposal(proposalOf(ddl, f.Code, []string{"P" + strconv.Itoa(i+1)}, ""))
