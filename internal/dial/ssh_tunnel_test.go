@@ -18,10 +18,12 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// quick keeps tests fast: keepalives off unless a test wants them.
+// quick keeps tests fast: keepalives off unless a test wants them. The
+// timeout is only a bound: under the race detector on a loaded machine a
+// handshake (and bcrypt of an encrypted key) takes seconds.
 func quick(o SSHOptions) SSHOptions {
 	if o.Timeout == 0 {
-		o.Timeout = 3 * time.Second
+		o.Timeout = 15 * time.Second
 	}
 	if o.KeepaliveInterval == 0 {
 		o.KeepaliveInterval = -1

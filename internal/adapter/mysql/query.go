@@ -93,7 +93,7 @@ func discardSession(s Session) {
 }
 
 // runStatement runs one statement and reads all its result sets.
-func (d *DB) runStatement(ctx context.Context, s Session, stmt int, text string, o ScriptOptions, sink ScriptSink, examinedSQL string) (dba.StatementResult, error) {
+func (d *DB) runStatement(ctx context.Context, s Session, stmt int, text string, o ScriptOptions, sink ScriptSink, examinedSQL string) (_ dba.StatementResult, err error) {
 	r := dba.StatementResult{Started: time.Now().UTC(), ResultSets: []dba.ResultSet{}}
 	sctx := ctx
 	if o.StatementTimeout > 0 {
@@ -106,8 +106,17 @@ func (d *DB) runStatement(ctx context.Context, s Session, stmt int, text string,
 			d.killQuery(s.ID)
 		})
 		defer func() {
-			if !stop() {
-				<-killed
+			if stop() {
+				return
+			}
+			<-killed
+			if err != nil {
+				// A KILL QUERY that reaches the server before the
+				// statement starts is cleared when it starts, and the
+				// statement would run on to the server's own limit.
+				// The script stops here and its session is discarded,
+				// so end the connection too: that kill is not cleared.
+				d.killConnection(s.ID)
 			}
 		}()
 	}

@@ -177,12 +177,19 @@ func (d *DB) withSession(ctx context.Context, fn func(ctx context.Context, s Ses
 
 // killQuery stops the statement running on thread id, on its own short
 // connection (killing one's own statements needs no privilege).
-func (d *DB) killQuery(id int64) {
+func (d *DB) killQuery(id int64) { d.kill("KILL QUERY ", id) }
+
+// killConnection ends session id on the server, for a session mydba is
+// discarding anyway.
+func (d *DB) killConnection(id int64) { d.kill("KILL CONNECTION ", id) }
+
+func (d *DB) kill(verb string, id int64) {
 	if id == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	// The id is our own integer, never user text.
-	_, _ = d.killer.ExecContext(ctx, "/* mydba:kill */ KILL QUERY "+strconv.FormatInt(id, 10))
+	// The id is our own integer, never user text. A session that already
+	// ended is no error worth reporting: the point was that it stops.
+	_, _ = d.killer.ExecContext(ctx, "/* mydba:kill */ "+verb+strconv.FormatInt(id, 10))
 }
