@@ -344,8 +344,8 @@ func keys(m map[string]alert.Event) []string {
 // TestMonitorForgetsRemovedConnection removes a monitored connection from
 // another mydba process (a second workbench on the same state dir) and
 // then from this one: each time the monitor stops sampling it, the alert
-// engine forgets it and none of its alerts stays active, while the other
-// connection's alerts are untouched.
+// engine forgets it and none of its alerts stays active (at once when this
+// process removes it), while the other connection's alerts are untouched.
 func TestMonitorForgetsRemovedConnection(t *testing.T) {
 	d := dbtest.LeastPriv(t)
 	dir := t.TempDir()
@@ -407,27 +407,31 @@ func TestMonitorForgetsRemovedConnection(t *testing.T) {
 	fire("gone")
 	fire("kept")
 
+	// Another process deletes the profile from the state file (as one that
+	// does not close alerts would): the alert stays active until this
+	// monitor notices.
 	other, err := Open(ctx, Options{StateDir: dir, DisableKeyring: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := other.RemoveProfile(ctx, "gone"); err != nil {
+	if err := other.store.DeleteProfile(ctx, "gone"); err != nil {
 		t.Fatal(err)
 	}
 	other.Close()
-	if n := active("gone"); n != 0 {
-		t.Errorf("%d alerts of the removed connection still active right after removal", n)
+	calls := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), removed...)
 	}
-	// One that fired after the removal but before the monitor noticed.
-	fire("gone")
+	// Removed is called once the connection's monitoring has stopped.
 	waitMonitor(t, "the monitor to stop the removed connection", 10*time.Second, func() bool {
-		return len(m.Profiles()) == 1
+		return len(calls()) > 0
 	})
-	mu.Lock()
-	got := append([]string(nil), removed...)
-	mu.Unlock()
-	if diff := cmp.Diff([]string{"gone"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"gone"}, calls()); diff != "" {
 		t.Errorf("Removed calls (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"kept"}, m.Profiles()); diff != "" {
+		t.Errorf("monitored (-want +got):\n%s", diff)
 	}
 	if n := active("gone"); n != 0 || len(eng.Active("gone")) != 0 {
 		t.Errorf("after the monitor stopped: %d stored, %d in the engine", n, len(eng.Active("gone")))
@@ -436,7 +440,7 @@ func TestMonitorForgetsRemovedConnection(t *testing.T) {
 		t.Errorf("the other connection's alert: %d stored, %d in the engine, want 1 and 1", n, len(eng.Active("kept")))
 	}
 	hist, err := w.AlertHistory(ctx, dba.AlertFilter{Profile: "gone"})
-	if err != nil || len(hist) != 2 || hist[0].ResolvedMessage != "closed: connection gone was removed" {
+	if err != nil || len(hist) != 1 || hist[0].ResolvedMessage != "closed: connection gone was removed" {
 		t.Errorf("history of the removed connection: %+v, %v", hist, err)
 	}
 
@@ -448,6 +452,9 @@ func TestMonitorForgetsRemovedConnection(t *testing.T) {
 		t.Errorf("%d alerts still active after removal in this process", n)
 	}
 	waitMonitor(t, "the monitor to stop the second connection", 10*time.Second, func() bool {
-		return len(m.Profiles()) == 0
+		return len(calls()) == 2
 	})
+	if diff := cmp.Diff([]string{"gone", "kept"}, calls()); diff != "" || len(m.Profiles()) != 0 {
+		t.Errorf("Removed calls (-want +got):\n%s, still monitored %v", diff, m.Profiles())
+	}
 }
