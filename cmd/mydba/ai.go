@@ -3,21 +3,24 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mydba/mydba/internal/dba"
+	"github.com/mydba/mydba/internal/numfmt"
 	"github.com/mydba/mydba/internal/workbench"
 )
 
-// aiCommand groups the AI provider set-up: storing a key and showing what
-// is configured. Questions to the assistant are other verbs (ask,
+// aiCommand groups the AI provider set-up: storing a key, showing what
+// is configured and testing it. Questions to the assistant are other verbs (ask,
 // optimize, explain --ai).
 func (a *app) aiCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "ai",
 		Short: "Set up and check the AI providers (API keys, configuration, knowledge base)",
 	}
-	c.AddCommand(a.aiSetupCommand(), a.aiStatusCommand())
+	c.AddCommand(a.aiSetupCommand(), a.aiStatusCommand(), a.aiTestCommand())
 	return c
 }
 
@@ -154,4 +157,68 @@ func aiStatusView(st workbench.AIStatus) view {
 		v.tables = append(v.tables, t)
 	}
 	return v
+}
+
+func (a *app) aiTestCommand() *cobra.Command {
+	var maxTime time.Duration
+	c := &cobra.Command{
+		Use:   "test",
+		Short: "Send a one-word test prompt to each configured AI provider",
+		Long: `Send a fixed prompt ("Reply with the single word OK.") to each configured AI
+provider in turn, primary and fallbacks, each on its own and past its
+circuit breaker, with no retry. It shows which answer, how long the first
+piece of the answer and the whole took, and why the others fail (a wrong
+or missing key, an unknown model, an unreachable URL). Nothing of yours
+is sent: no server, no statement. Exits non-zero when one fails.`,
+		Example: `  mydba ai test
+  mydba ai test --max-time 20s -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if maxTime <= 0 || maxTime > 10*time.Minute {
+				return fmt.Errorf("%w: --max-time %s: want from 1s to 10m", dba.ErrInvalid, maxTime)
+			}
+			wb, err := a.workbench(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := wb.TestAIProviders(cmd.Context(), maxTime)
+			if err != nil {
+				return err
+			}
+			if err := a.render(aiTestView(res)); err != nil {
+				return err
+			}
+			failed := 0
+			for _, r := range res {
+				if !r.OK {
+					failed++
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d AI providers failed the test", failed, len(res))
+			}
+			return nil
+		},
+	}
+	c.Flags().DurationVar(&maxTime, "max-time", time.Minute, "give each provider at most `DURATION` to answer")
+	return c
+}
+
+func aiTestView(res []workbench.AIProviderTest) view {
+	t := table{headers: []string{"ROLE", "NAME", "MODEL", "RESULT", "FIRST CHUNK", "TOTAL", "ANSWER OR ERROR"}}
+	for _, r := range res {
+		result, what := "ok", r.Answer
+		if !r.OK {
+			result, what = "failed", r.Error
+		}
+		t.rows = append(t.rows, []string{r.Role, r.Name, orDash(r.Model), result, aiTestMs(r.FirstChunk), aiTestMs(r.Total), what})
+	}
+	return view{data: res, tables: []table{t}}
+}
+
+func aiTestMs(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return numfmt.Ms(float64(d)/float64(time.Millisecond)) + " ms"
 }

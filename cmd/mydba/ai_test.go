@@ -2,10 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/mydba/mydba/internal/workbench"
 )
 
 const cliAIKey = "sk-cli-test-9f8e7d6c5b4a3210"
@@ -123,4 +131,103 @@ func orString(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// aiTestServer answers OpenAI-compatible streaming requests with "OK" when
+// the bearer key is right, and 401 otherwise; it keeps what it was sent.
+func aiTestServer(t *testing.T, key string) (url string, bodies func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer "+key {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":{"message":"Incorrect API key provided: `+r.Header.Get("Authorization")+`","type":"invalid_request_error"}}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"OK\"}}]}\n\n")
+		fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":21,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v1", func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
+	}
+}
+
+func TestAITest(t *testing.T) {
+	goodURL, goodBodies := aiTestServer(t, cliAIKey)
+	badURL, _ := aiTestServer(t, "sk-some-other-key-0000000000")
+	c := aiCLI(t, fmt.Sprintf(`[ai]
+provider = "openai"
+name = "good"
+base_url = %q
+model = "fake-model"
+auto_detect = false
+
+[[ai.fallback]]
+provider = "openai"
+name = "wrong-key"
+base_url = %q
+model = "fake-model"
+`, goodURL, badURL))
+	c.env["MYDBA_AI_API_KEY"] = ""
+	c.ok(cliAIKey+"\n", "ai", "setup", "--provider", "good", "--api-key-stdin")
+	c.ok(cliAIKey+"\n", "ai", "setup", "--provider", "wrong-key", "--api-key-stdin")
+	r := c.run("", "ai", "test", "-o", "json")
+	if r.code != exitError || !strings.Contains(r.stderr, "1 of 2 AI providers failed the test") {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	var res []workbench.AIProviderTest
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if len(res) != 2 || !res[0].OK || res[0].Answer != "OK" || res[0].Role != "primary" || res[0].Total <= 0 || res[0].Usage == nil ||
+		res[1].OK || res[1].Role != "fallback 1" || !strings.Contains(res[1].Error, "401") {
+		t.Errorf("results %+v", res)
+	}
+	for _, o := range []string{r.stdout, r.stderr} {
+		if strings.Contains(o, cliAIKey) {
+			t.Errorf("the key is shown:\n%s", o)
+		}
+	}
+	// The prompt is the fixed one: nothing of the user's.
+	for _, b := range goodBodies() {
+		if !strings.Contains(b, "Reply with the single word OK.") || strings.Contains(b, "127.0.0.1") {
+			t.Errorf("sent: %s", b)
+		}
+	}
+	table := c.run("", "ai", "test")
+	if !strings.Contains(table.stdout, "primary") || !strings.Contains(table.stdout, "failed") || !strings.Contains(table.stdout, "ANSWER OR ERROR") {
+		t.Errorf("table:\n%s", table.stdout)
+	}
+	if r := c.run("", "ai", "test", "--max-time", "0s"); r.code != exitUsage {
+		t.Errorf("--max-time 0: exit %d %s", r.code, r.stderr)
+	}
+	// A provider that never answers is given up at --max-time.
+	hang := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(hang)
+	sc := aiCLI(t, fmt.Sprintf("[ai]\nprovider = \"ollama\"\nbase_url = %q\nmodel = \"m\"\nauto_detect = false\n", slow.URL+"/v1"))
+	start := time.Now()
+	r = sc.run("", "ai", "test", "--max-time", "1s")
+	if r.code == 0 || !strings.Contains(r.stdout, "no complete answer within 1s") || time.Since(start) > 10*time.Second {
+		t.Errorf("silent provider: exit %d after %s\n%s%s", r.code, time.Since(start), r.stdout, r.stderr)
+	}
+	none := aiCLI(t, "[ai]\nauto_detect = false\n")
+	if r := none.run("", "ai", "test"); r.code == 0 || !strings.Contains(r.stderr, "nothing to test") {
+		t.Errorf("no provider: exit %d %s", r.code, r.stderr)
+	}
 }

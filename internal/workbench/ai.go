@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -400,4 +401,118 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// AIProviderTest is one provider's answer to a fixed one-word prompt.
+type AIProviderTest struct {
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	Role  string `json:"role"`
+	Model string `json:"model"`
+	OK    bool   `json:"ok"`
+	// FirstChunk is the time to the first piece of the answer, Total to
+	// its end (0 when the call failed first).
+	FirstChunk time.Duration `json:"first_chunk_ns"`
+	Total      time.Duration `json:"total_ns"`
+	// Answer is the start of what the model said; Error why it failed
+	// (never with the key).
+	Answer string    `json:"answer,omitempty"`
+	Error  string    `json:"error,omitempty"`
+	Usage  *ai.Usage `json:"usage,omitempty"`
+}
+
+// TestAIProviders sends a fixed one-word prompt to each configured
+// provider in turn (each alone, not as a fallback chain, and past its
+// circuit breaker) and reports which answer, how fast, and why the others
+// fail: a wrong key, an unknown model, an unreachable URL. Nothing of the
+// user's data is sent. perCall bounds each provider (default 60s).
+func (w *Workbench) TestAIProviders(ctx context.Context, perCall time.Duration) ([]AIProviderTest, error) {
+	if perCall <= 0 {
+		perCall = time.Minute
+	}
+	plan, err := w.aiResolve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if plan.cfg.Off || len(plan.cfg.Endpoints) == 0 {
+		return nil, fmt.Errorf("%w: nothing to test (mydba ai status shows why)", ai.ErrNoProvider)
+	}
+	out := make([]AIProviderTest, 0, len(plan.cfg.Endpoints))
+	for i, ec := range plan.cfg.Endpoints {
+		r := AIProviderTest{Name: ec.Label(), Kind: string(ec.Kind), Role: "primary", Model: ec.Model}
+		if i > 0 {
+			r.Role = fmt.Sprintf("fallback %d", i)
+		}
+		w.testAIEndpoint(ctx, ec, perCall, &r)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (w *Workbench) testAIEndpoint(ctx context.Context, ec ai.EndpointConfig, perCall time.Duration, r *AIProviderTest) {
+	ctx, cancel := context.WithTimeout(ctx, perCall)
+	defer cancel()
+	e, err := w.aiEndpoint(ctx, ec)
+	if err != nil {
+		r.Error = err.Error()
+		return
+	}
+	// A fresh breaker and one attempt: the test is about this call, not
+	// about what earlier ones did, and a retry would hide a slow failure.
+	e.Breaker, e.Retry = nil, ai.RetryPolicy{Attempts: 1}
+	if e.Timeout <= 0 || e.Timeout > perCall {
+		e.Timeout = perCall
+	}
+	r.Model = e.Model
+	p, err := ai.New(e)
+	if err != nil {
+		r.Error = err.Error()
+		return
+	}
+	// Nothing of the user's: no server, no statement.
+	req := ai.Request{System: "You are checking that an API connection works.",
+		Messages: []ai.Message{{Role: "user", Content: "Reply with the single word OK."}}, MaxTokens: 16}
+	start := time.Now()
+	fail := func(err error) {
+		r.Error = err.Error()
+		if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			r.Error = fmt.Sprintf("%s: no complete answer within %s", r.Name, perCall)
+		}
+	}
+	st, err := p.Stream(ctx, req)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer st.Close()
+	var text strings.Builder
+	for {
+		c, err := st.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			fail(err)
+			return
+		}
+		if r.FirstChunk == 0 && c.Text != "" {
+			r.FirstChunk = time.Since(start)
+		}
+		if text.Len() < 200 {
+			text.WriteString(c.Text)
+		}
+		if c.Usage != nil {
+			r.Usage = c.Usage
+		}
+		if c.Done {
+			break
+		}
+	}
+	r.Total = time.Since(start)
+	r.Answer = strings.TrimSpace(text.String())
+	if r.Answer == "" {
+		r.Error = "the provider answered with no text"
+		return
+	}
+	r.OK = true
 }
