@@ -166,10 +166,15 @@ func (d *DB) withSession(ctx context.Context, fn func(ctx context.Context, s Ses
 		d.killQuery(id)
 	})
 	err = fn(ctx, Session{Conn: conn, ID: id})
-	if !stop() {
+	switch {
+	case !stop():
 		// The kill is running or done; wait so the caller's next call
 		// never races with it.
 		<-killed
+	case ctx.Err() != nil:
+		// The driver gave up on the same deadline and fn returned
+		// before the kill started: the server may still be working.
+		d.killQuery(id)
 	}
 	conn.Close()
 	return err
