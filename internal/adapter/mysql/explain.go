@@ -185,16 +185,7 @@ func (w *Writer) AnalyzeRolledBack(ctx context.Context, stmt string) (string, db
 func (w *Writer) inRolledBackTx(ctx context.Context, limit time.Duration, q string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	killed := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(killed)
-		w.db.killQuery(w.id)
-	})
-	defer func() {
-		if !stop() {
-			<-killed
-		}
-	}()
+	defer w.db.killOnDone(ctx, w.id)()
 	if _, err := w.conn.ExecContext(ctx, explainTag+"START TRANSACTION"); err != nil {
 		return "", err
 	}

@@ -100,24 +100,16 @@ func (d *DB) runStatement(ctx context.Context, s Session, stmt int, text string,
 		var cancel context.CancelFunc
 		sctx, cancel = context.WithTimeout(ctx, o.StatementTimeout)
 		defer cancel()
-		killed := make(chan struct{})
-		stop := context.AfterFunc(sctx, func() {
-			defer close(killed)
-			d.killQuery(s.ID)
-		})
+		killed := d.killOnDone(sctx, s.ID)
 		defer func() {
-			if !stop() {
-				<-killed
-			}
+			killed()
 			if err != nil && sctx.Err() != nil {
-				// Past the limit. The driver gives up on the same
-				// deadline and may return before the kill above even
-				// started (then it never runs), and a KILL QUERY that
-				// reaches the server before the statement starts is
-				// cleared when it starts: either way the statement
-				// would run on to the server's own limit. The script
-				// stops here and its session is discarded, so end the
-				// connection, which neither race can undo.
+				// Past the limit. A KILL QUERY that reaches the server
+				// before the statement starts is cleared when it
+				// starts, and the statement would run on to the
+				// server's own limit. The script stops here and its
+				// session is discarded, so end the connection too: that
+				// kill is not undone.
 				d.killConnection(s.ID)
 			}
 		}()

@@ -160,24 +160,33 @@ func (d *DB) withSession(ctx context.Context, fn func(ctx context.Context, s Ses
 		}
 		return nil
 	})
+	killed := d.killOnDone(ctx, id)
+	err = fn(ctx, Session{Conn: conn, ID: id})
+	killed()
+	conn.Close()
+	return err
+}
+
+// killOnDone sends KILL QUERY for thread id when ctx ends, and returns the
+// function to call once the statement has returned. That function waits
+// for a kill in progress, so the caller's next call never races with it,
+// and sends the kill itself when ctx ended but the kill had not started:
+// the driver gives up on the same deadline, and when it returns first,
+// stopping the pending kill would leave the server working on.
+func (d *DB) killOnDone(ctx context.Context, id int64) func() {
 	killed := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(killed)
 		d.killQuery(id)
 	})
-	err = fn(ctx, Session{Conn: conn, ID: id})
-	switch {
-	case !stop():
-		// The kill is running or done; wait so the caller's next call
-		// never races with it.
-		<-killed
-	case ctx.Err() != nil:
-		// The driver gave up on the same deadline and fn returned
-		// before the kill started: the server may still be working.
-		d.killQuery(id)
+	return func() {
+		switch {
+		case !stop():
+			<-killed
+		case ctx.Err() != nil:
+			d.killQuery(id)
+		}
 	}
-	conn.Close()
-	return err
 }
 
 // killQuery stops the statement running on thread id, on its own short

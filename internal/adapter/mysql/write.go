@@ -207,16 +207,7 @@ func (w *Writer) Execute(ctx context.Context, stmt string, args []any, mode dba.
 	var res dba.ChangeResult
 	ctx, cancel := context.WithTimeout(ctx, w.db.stmtTimeout+5*time.Second)
 	defer cancel()
-	killed := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(killed)
-		w.db.killQuery(w.id)
-	})
-	defer func() {
-		if !stop() {
-			<-killed
-		}
-	}()
+	defer w.db.killOnDone(ctx, w.id)()
 	start := time.Now()
 	exec := func(q string, args ...any) (sql.Result, error) { return w.conn.ExecContext(ctx, q, args...) }
 	if mode != dba.NoTx {
