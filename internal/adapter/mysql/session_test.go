@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	gomysql "github.com/go-sql-driver/mysql"
+
 	"github.com/mydba/mydba/internal/dbtest"
 )
 
@@ -74,5 +76,58 @@ func TestServerSideStatementTimeout(t *testing.T) {
 	// MariaDB ends SLEEP on max_statement_time with result 1 or error 1969.
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("SLEEP(20) under a 1s server limit took %v (err %v, x %v)", d, err, x)
+	}
+}
+
+// lateCtx ends when end is closed, but the callbacks registered with
+// AfterFunc never start and can always be stopped: the moment when the
+// driver has returned on the deadline and the kill armed on the same
+// deadline has not begun.
+type lateCtx struct {
+	context.Context
+	end chan struct{}
+}
+
+func (c lateCtx) Done() <-chan struct{} { return c.end }
+
+func (c lateCtx) Err() error {
+	select {
+	case <-c.end:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+func (lateCtx) AfterFunc(func()) (stop func() bool) { return func() bool { return true } }
+
+// TestKillOnDoneWhenTheDriverReturnsFirst: a statement whose context ended
+// is killed even when the armed kill never started.
+func TestKillOnDoneWhenTheDriverReturnsFirst(t *testing.T) {
+	db := open(t, params(dbtest.Primary(t)))
+	ids := make(chan int64, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- db.withSession(context.Background(), func(ctx context.Context, s Session) error {
+			ids <- s.ID
+			var n int64
+			return s.QueryRowContext(ctx, "/* mydba:test */ SELECT COUNT(*) FROM shop.order_items a, shop.order_items b WHERE a.qty + b.qty = 7").Scan(&n)
+		})
+	}()
+	id := <-ids
+	time.Sleep(300 * time.Millisecond) // let the statement start on the server
+	ctx := lateCtx{Context: context.Background(), end: make(chan struct{})}
+	killed := db.killOnDone(ctx, id)
+	close(ctx.end)
+	killed()
+	// Well before the session's own statement limit stops it.
+	select {
+	case err := <-done:
+		var me *gomysql.MySQLError
+		if !errors.As(err, &me) || me.Number != erQueryInterrupted {
+			t.Fatalf("the statement ended with %v, want it interrupted by KILL QUERY", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the statement still runs 5 s after the late kill")
 	}
 }
