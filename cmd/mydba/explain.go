@@ -153,19 +153,7 @@ func (a *app) renderPlanReport(rep dba.PlanReport) error {
 		return a.render(view{record: rec})
 	}
 	p := rep.Plan
-	desc := string(p.Format)
-	if p.Flavor != dba.FlavorUnknown {
-		desc += ", " + p.Flavor.String()
-	}
-	switch {
-	case rep.RolledBack:
-		desc += ", executed and rolled back"
-	case p.Analyzed:
-		desc += ", executed (measured)"
-	default:
-		desc += ", estimated (not executed)"
-	}
-	rec = append(rec, field{"plan", desc})
+	rec = append(rec, field{"plan", rep.Description()})
 	if p.Cost != nil {
 		rec = append(rec, field{"cost", numfmt.Num(*p.Cost)})
 	}
@@ -216,17 +204,10 @@ func (a *app) planTable(p dba.Plan) table {
 				branch, next = prefix+"├─ ", prefix+"│  "
 			}
 		}
-		label := n.Label
-		if n.Kind == dba.NodeTable && (label == n.Table || label == "") {
-			label = "table " + n.Table
-			if n.TableName != "" {
-				label += " (" + n.TableName + ")"
-			}
-		}
 		if csv {
 			branch = strings.Repeat("  ", strings.Count(branch, "─"))
 		}
-		row := []string{strconv.Itoa(n.ID), branch + oneLine(label, 70), n.Access, n.Key, optNum(n.Rows, numfmt.Num), optNum(n.Filtered, func(f float64) string { return numfmt.Num(f) + "%" }), optNum(n.Cost, numfmt.Num)}
+		row := []string{strconv.Itoa(n.ID), branch + oneLine(n.StepName(), 70), n.Access, n.Key, optNum(n.Rows, numfmt.Num), optNum(n.Filtered, func(f float64) string { return numfmt.Num(f) + "%" }), optNum(n.Cost, numfmt.Num)}
 		if p.Analyzed {
 			var ar, loops, ms string
 			if n.Actual != nil {
@@ -240,10 +221,7 @@ func (a *app) planTable(p dba.Plan) table {
 		for i, f := range n.Flags {
 			flags[i] = string(f)
 		}
-		details := n.Condition
-		if details == "" && len(n.Notes) > 0 {
-			details = n.Notes[0]
-		}
+		details := n.Detail()
 		if !csv {
 			details = oneLine(details, 60)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mydba/mydba/internal/dba"
+	"github.com/mydba/mydba/internal/numfmt"
 	"github.com/mydba/mydba/internal/workbench"
 )
 
@@ -91,14 +92,14 @@ func (a *app) stmtProfileView(res workbench.ProfileResult, waits bool) view {
 		v.record = profileRecord(res.Profile, p)
 		st := table{title: "Stages", headers: []string{"#", "stage", "start", "duration", "share", "waterfall"}}
 		for i, s := range p.Stages {
-			st.rows = append(st.rows, []string{strconv.Itoa(i + 1), s.Stage, stageDuration(s.Start), stageDuration(s.Duration),
+			st.rows = append(st.rows, []string{strconv.Itoa(i + 1), s.Stage, numfmt.Duration(s.Start), numfmt.Duration(s.Duration),
 				fmt.Sprintf("%.1f%%", s.SharePct), waterfall(s.Start, s.Duration, p.Duration, waterfallWidth)})
 		}
 		v.tables = append(v.tables, st)
 		if p.Waits != nil {
 			wt := table{title: "Waits", headers: []string{"wait", "object", "count", "total", "max"}}
 			for _, w := range p.Waits {
-				wt.rows = append(wt.rows, []string{w.Name, dash(w.Object), strconv.FormatUint(w.Count, 10), stageDuration(w.Total), stageDuration(w.Max)})
+				wt.rows = append(wt.rows, []string{w.Name, dash(w.Object), strconv.FormatUint(w.Count, 10), numfmt.Duration(w.Total), numfmt.Duration(w.Max)})
 			}
 			v.tables = append(v.tables, wt)
 		} else if waits && p.WaitsNote != "" {
@@ -133,11 +134,11 @@ func profileRecord(profile string, p *dba.StatementProfile) []field {
 		{"profile", profile},
 		{"server", fmt.Sprintf("%s %s", p.Server.Flavor, p.Server.Version)},
 		{"statement", oneLine(p.SQL, 100)},
-		{"duration", stageDuration(p.Duration) + " on the server, " + stageDuration(p.ClientTime) + " as seen by mydba"},
-		{"lock time", stageDuration(p.LockTime)},
+		{"duration", numfmt.Duration(p.Duration) + " on the server, " + numfmt.Duration(p.ClientTime) + " as seen by mydba"},
+		{"lock time", numfmt.Duration(p.LockTime)},
 	}
 	if p.CPUTime != nil {
-		rec = append(rec, field{"cpu time", stageDuration(*p.CPUTime)})
+		rec = append(rec, field{"cpu time", numfmt.Duration(*p.CPUTime)})
 	}
 	if p.MaxTotalMemory != nil {
 		rec = append(rec, field{"peak memory", bytesText(int64(*p.MaxTotalMemory))})
@@ -160,23 +161,11 @@ func profileRecord(profile string, p *dba.StatementProfile) []field {
 	if p.StageCoveragePct != nil {
 		cov = fmt.Sprintf("%.1f%% of the duration", *p.StageCoveragePct)
 	}
-	rec = append(rec, field{"stages", fmt.Sprintf("%d, %s, cover %s", len(p.Stages), stageDuration(p.StageTime), cov)})
+	rec = append(rec, field{"stages", fmt.Sprintf("%d, %s, cover %s", len(p.Stages), numfmt.Duration(p.StageTime), cov)})
 	for _, n := range p.Notes {
 		rec = append(rec, field{"note", n})
 	}
 	return rec
-}
-
-// stageDuration prints a duration with the precision stages need:
-// 3.9µs, 0.412ms, 112.633ms, 1.204s.
-func stageDuration(d time.Duration) string {
-	switch {
-	case d < time.Microsecond*100:
-		return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond))
-	case d < time.Second:
-		return fmt.Sprintf("%.3fms", float64(d)/float64(time.Millisecond))
-	}
-	return fmt.Sprintf("%.3fs", d.Seconds())
 }
 
 // waterfall draws a stage as a bar on a line of width cells standing for

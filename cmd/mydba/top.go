@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mydba/mydba/internal/dba"
+	"github.com/mydba/mydba/internal/numfmt"
 	"github.com/mydba/mydba/internal/workbench"
 )
 
@@ -105,11 +106,11 @@ func (a *app) topView(t dba.DigestTop) view {
 	rec := []field{
 		{"profile", t.Profile},
 		{"server", fmt.Sprintf("%s %s, up %s", t.Server.Flavor, t.Server.Version, uptimeText(t.Uptime))},
-		{"digests", fmt.Sprintf("%d in the table, %d executions, %s in total", t.Totals.Digests, t.Totals.Count, stageDuration(t.Totals.TotalTime))},
+		{"digests", fmt.Sprintf("%d in the table, %d executions, %s in total", t.Totals.Digests, t.Totals.Count, numfmt.Duration(t.Totals.TotalTime))},
 		{"ranked by", string(t.OrderBy)},
 	}
 	if t.Lost != nil {
-		rec = append(rec, field{"without digest", fmt.Sprintf("%d executions, %s (table full)", t.Lost.Count, stageDuration(t.Lost.TotalTime))})
+		rec = append(rec, field{"without digest", fmt.Sprintf("%d executions, %s (table full)", t.Lost.Count, numfmt.Duration(t.Lost.TotalTime))})
 	}
 	if t.Snapshot != nil {
 		rec = append(rec, field{"snapshot", snapshotText(*t.Snapshot)})
@@ -120,8 +121,8 @@ func (a *app) topView(t dba.DigestTop) view {
 	tb := table{headers: []string{"#", "impact", "total", "count", "avg", "max", "rows exam/exec", "no index", "query id", "schema", "statement"}}
 	for _, d := range t.Digests {
 		tb.rows = append(tb.rows, []string{
-			strconv.Itoa(d.Rank), fmt.Sprintf("%.1f%%", d.ImpactPct), stageDuration(d.TotalTime), strconv.FormatUint(d.Count, 10),
-			stageDuration(d.AvgTime), stageDuration(d.MaxTime), perExec(d.RowsExamined, d.Count), fmt.Sprintf("%.0f%%", d.NoIndexPct),
+			strconv.Itoa(d.Rank), fmt.Sprintf("%.1f%%", d.ImpactPct), numfmt.Duration(d.TotalTime), strconv.FormatUint(d.Count, 10),
+			numfmt.Duration(d.AvgTime), numfmt.Duration(d.MaxTime), perExec(d.RowsExamined, d.Count), fmt.Sprintf("%.0f%%", d.NoIndexPct),
 			d.QueryID, dash(d.Schema), oneLine(digestStatement(d.Text, d.Example), 80),
 		})
 	}
@@ -134,7 +135,7 @@ func (a *app) trendView(t dba.DigestTrend) view {
 		{"from", snapshotText(t.From)},
 		{"to", snapshotText(t.To)},
 		{"interval", t.Interval.Round(time.Second).String()},
-		{"in the interval", fmt.Sprintf("%d digests ran, %d executions, %s in total", t.Totals.Digests, t.Totals.Count, stageDuration(t.Totals.TotalTime))},
+		{"in the interval", fmt.Sprintf("%d digests ran, %d executions, %s in total", t.Totals.Digests, t.Totals.Count, numfmt.Duration(t.Totals.TotalTime))},
 		{"ranked by", string(t.OrderBy)},
 	}
 	for _, n := range t.Notes {
@@ -144,14 +145,14 @@ func (a *app) trendView(t dba.DigestTrend) view {
 	for _, d := range t.Digests {
 		before, change := "-", "-"
 		if d.BaseAvgTime != nil {
-			before = stageDuration(*d.BaseAvgTime)
+			before = numfmt.Duration(*d.BaseAvgTime)
 		}
 		if d.AvgChangePct != nil {
 			change = fmt.Sprintf("%+.0f%%", *d.AvgChangePct)
 		}
 		tb.rows = append(tb.rows, []string{
-			strconv.Itoa(d.Rank), fmt.Sprintf("%.1f%%", d.ImpactPct), stageDuration(d.TotalTime), strconv.FormatUint(d.Count, 10),
-			stageDuration(d.AvgTime), before, change, dash(d.Status), d.QueryID, dash(d.Schema), oneLine(digestStatement(d.Text, d.Example), 80),
+			strconv.Itoa(d.Rank), fmt.Sprintf("%.1f%%", d.ImpactPct), numfmt.Duration(d.TotalTime), strconv.FormatUint(d.Count, 10),
+			numfmt.Duration(d.AvgTime), before, change, dash(d.Status), d.QueryID, dash(d.Schema), oneLine(digestStatement(d.Text, d.Example), 80),
 		})
 	}
 	return view{data: t, record: rec, tables: []table{tb}}

@@ -259,6 +259,31 @@ type PlanFinding struct {
 	Positive bool `json:"positive,omitempty"`
 }
 
+// StepName is the node's name in a table of steps: a table access reads
+// "table o (shop.orders)", other steps their label.
+func (n *PlanNode) StepName() string {
+	label := n.Label
+	if n.Kind == NodeTable && (label == n.Table || label == "") {
+		label = "table " + n.Table
+		if n.TableName != "" {
+			label += " (" + n.TableName + ")"
+		}
+	}
+	return label
+}
+
+// Detail is what a table of steps shows of a node beside its figures: the
+// condition, else the first note.
+func (n *PlanNode) Detail() string {
+	if n.Condition != "" {
+		return n.Condition
+	}
+	if len(n.Notes) > 0 {
+		return n.Notes[0]
+	}
+	return ""
+}
+
 // PlanReport is a plan with what the advisors found in it: what mydba
 // explain prints and its -o json carries.
 type PlanReport struct {
@@ -279,6 +304,25 @@ type PlanReport struct {
 	// Notes are messages for the user (tables that could not be described,
 	// a format fallback).
 	Notes []string `json:"notes,omitempty"`
+}
+
+// Description says what the plan is: its format, flavour and whether it
+// was measured ("tree, MariaDB, estimated (not executed)").
+func (r PlanReport) Description() string {
+	p := r.Plan
+	desc := string(p.Format)
+	if p.Flavor != FlavorUnknown {
+		desc += ", " + p.Flavor.String()
+	}
+	switch {
+	case r.RolledBack:
+		desc += ", executed and rolled back"
+	case p.Analyzed:
+		desc += ", executed (measured)"
+	default:
+		desc += ", estimated (not executed)"
+	}
+	return desc
 }
 
 // PlanChange is one difference between two plans of the same statement.

@@ -3,6 +3,7 @@ package numfmt
 import (
 	"math"
 	"testing"
+	"time"
 )
 
 func TestNumbers(t *testing.T) {
@@ -31,6 +32,21 @@ func TestNumbers(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", -1000000: "-1,000,000", math.MinInt64: "-9,223,372,036,854,775,808"} {
 		if got := Group(n); got != want {
 			t.Errorf("Group(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                       "0.0µs",
+		50 * time.Microsecond:   "50.0µs",
+		100 * time.Millisecond:  "100.000ms",
+		300 * time.Millisecond:  "300.000ms",
+		-time.Millisecond:       "-1000.0µs",
+		1500 * time.Millisecond: "1.500s",
+	} {
+		if got := Duration(d); got != want {
+			t.Errorf("Duration(%v) = %s, want %s", d, got, want)
 		}
 	}
 }

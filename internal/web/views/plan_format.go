@@ -38,49 +38,6 @@ func optMs(f *float64) string {
 	return numfmt.Ms(*f)
 }
 
-// planDescription says what a plan is: its format, flavour and whether it
-// was measured.
-func planDescription(rep dba.PlanReport) string {
-	p := rep.Plan
-	desc := string(p.Format)
-	if p.Flavor != dba.FlavorUnknown {
-		desc += ", " + p.Flavor.String()
-	}
-	switch {
-	case rep.RolledBack:
-		desc += ", executed and rolled back"
-	case p.Analyzed:
-		desc += ", executed (measured)"
-	default:
-		desc += ", estimated (not executed)"
-	}
-	return desc
-}
-
-// planStep is a node's name in the table view (the CLI's step column).
-func planStep(n *dba.PlanNode) string {
-	label := n.Label
-	if n.Kind == dba.NodeTable && (label == n.Table || label == "") {
-		label = "table " + n.Table
-		if n.TableName != "" {
-			label += " (" + n.TableName + ")"
-		}
-	}
-	return label
-}
-
-// planDetails is the table view's details column: the condition, else the
-// first note.
-func planDetails(n *dba.PlanNode) string {
-	if n.Condition != "" {
-		return n.Condition
-	}
-	if len(n.Notes) > 0 {
-		return n.Notes[0]
-	}
-	return ""
-}
-
 func planFlags(n *dba.PlanNode) string {
 	fs := make([]string, len(n.Flags))
 	for i, f := range n.Flags {
@@ -262,18 +219,6 @@ func idOrDash(id int) string {
 	return strconv.Itoa(id)
 }
 
-// stageDuration prints a duration with the precision stages need, as
-// `mydba profile` does: 3.9µs, 0.412ms, 112.633ms, 1.204s.
-func stageDuration(d time.Duration) string {
-	switch {
-	case d < time.Microsecond*100:
-		return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond))
-	case d < time.Second:
-		return fmt.Sprintf("%.3fms", float64(d)/float64(time.Millisecond))
-	}
-	return fmt.Sprintf("%.3fs", d.Seconds())
-}
-
 // waterfallFrac is a stage's start or length as a fraction of the
 // statement's duration, for waterfall.js (clamped to [0, 1]).
 func waterfallFrac(d, total time.Duration) string {
@@ -320,7 +265,7 @@ func durPtr(d *time.Duration) string {
 	if d == nil {
 		return "n/a"
 	}
-	return stageDuration(*d)
+	return numfmt.Duration(*d)
 }
 
 // stageCoverage is how much of the statement's duration its stages
