@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -133,25 +131,11 @@ func (p *Anthropic) Stream(ctx context.Context, r Request) (Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, wd, err := p.c.post(ctx, p.endpoint, p.header, body)
-	if err != nil {
-		return nil, err
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
-		return p.whole(resp, wd)
-	}
-	return newEventStream(ctx, p.c, resp, wd, &antDecoder{}), nil
+	return p.c.stream(ctx, p.endpoint, p.header, body, &antDecoder{}, "a message", antWhole)
 }
 
-// whole reads a non-streamed Messages answer.
-func (p *Anthropic) whole(resp *http.Response, wd *watchdog) (Stream, error) {
-	defer wd.stop()
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		p.c.breaker.Failure()
-		return nil, &Error{Provider: p.c.name, Message: "reading the answer: " + p.c.redact(rootCause(err)), kinds: []error{ErrIncomplete, ErrUnavailable}}
-	}
+// antWhole reads a non-streamed Messages answer.
+func antWhole(raw []byte) (string, *Usage, bool) {
 	var v struct {
 		Type    string `json:"type"`
 		Content []struct {
@@ -161,26 +145,19 @@ func (p *Anthropic) whole(resp *http.Response, wd *watchdog) (Stream, error) {
 		Usage *antUsage `json:"usage"`
 	}
 	if err := json.Unmarshal(raw, &v); err != nil || v.Type != "message" {
-		p.c.breaker.Failure()
-		return nil, &Error{Provider: p.c.name, Message: "the answer is not a message", kinds: []error{ErrUnavailable}}
+		return "", nil, false
 	}
-	p.c.breaker.Success()
 	var text strings.Builder
 	for _, c := range v.Content {
 		if c.Type == "text" {
 			text.WriteString(c.Text)
 		}
 	}
-	var w whole
-	if text.Len() > 0 {
-		w.chunks = append(w.chunks, Chunk{Text: text.String()})
-	}
 	var u *Usage
 	if v.Usage != nil {
 		u = &Usage{InputTokens: v.Usage.InputTokens, OutputTokens: v.Usage.OutputTokens}
 	}
-	w.chunks = append(w.chunks, Chunk{Done: true, Usage: u})
-	return &w, nil
+	return text.String(), u, true
 }
 
 type antUsage struct {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -154,25 +152,11 @@ func (p *OpenAI) Stream(ctx context.Context, r Request) (Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, wd, err := p.c.post(ctx, p.endpoint, p.header, body)
-	if err != nil {
-		return nil, err
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
-		return p.whole(resp, wd)
-	}
-	return newEventStream(ctx, p.c, resp, wd, &oaiDecoder{}), nil
+	return p.c.stream(ctx, p.endpoint, p.header, body, &oaiDecoder{}, "a chat completion", oaiWhole)
 }
 
-// whole reads a non-streamed completion (a server that ignored "stream").
-func (p *OpenAI) whole(resp *http.Response, wd *watchdog) (Stream, error) {
-	defer wd.stop()
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		p.c.breaker.Failure()
-		return nil, &Error{Provider: p.c.name, Message: "reading the answer: " + p.c.redact(rootCause(err)), kinds: []error{ErrIncomplete, ErrUnavailable}}
-	}
+// oaiWhole reads a non-streamed completion (a server that ignored "stream").
+func oaiWhole(raw []byte) (string, *Usage, bool) {
 	var v struct {
 		Choices []struct {
 			Message struct {
@@ -182,16 +166,9 @@ func (p *OpenAI) whole(resp *http.Response, wd *watchdog) (Stream, error) {
 		Usage *oaiUsage `json:"usage"`
 	}
 	if err := json.Unmarshal(raw, &v); err != nil || len(v.Choices) == 0 {
-		p.c.breaker.Failure()
-		return nil, &Error{Provider: p.c.name, Message: "the answer is not a chat completion", kinds: []error{ErrUnavailable}}
+		return "", nil, false
 	}
-	p.c.breaker.Success()
-	var w whole
-	if t := v.Choices[0].Message.Content; t != "" {
-		w.chunks = append(w.chunks, Chunk{Text: t})
-	}
-	w.chunks = append(w.chunks, Chunk{Done: true, Usage: v.Usage.usage()})
-	return &w, nil
+	return v.Choices[0].Message.Content, v.Usage.usage(), true
 }
 
 type oaiUsage struct {

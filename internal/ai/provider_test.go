@@ -224,6 +224,13 @@ func TestStreamFailures(t *testing.T) {
 			steps: []step{{header: map[string]string{"Content-Type": "application/json"},
 				body: `{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"` + wantText + `"},"finish_reason":"stop"}],"usage":{"prompt_tokens":42,"completion_tokens":9}}`}},
 			requests: 1, ok: true},
+		{name: "anthropic answering with one JSON message", kind: KindAnthropic,
+			steps: []step{{header: map[string]string{"Content-Type": "application/json"},
+				body: `{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"` + wantText + `"}],"usage":{"input_tokens":42,"output_tokens":9}}`}},
+			requests: 1, ok: true},
+		{name: "a JSON document that is no answer", kind: KindOpenAI,
+			steps:     []step{{header: map[string]string{"Content-Type": "application/json"}, body: `{"object":"list","data":[]}`}},
+			wantKinds: []error{ErrUnavailable}, wantMsg: "the answer is not a chat completion", requests: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

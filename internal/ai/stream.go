@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"sync"
 
@@ -151,6 +152,40 @@ func (s *eventStream) Close() error {
 	}
 	s.release()
 	return nil
+}
+
+// stream posts a request and returns its answer: server-sent events read
+// by dec, or, from a server that ignored "stream" and answered with one
+// JSON document, that document read by parse (its text and usage; ok
+// false when it is not an answer, which what names in the error).
+func (c *httpClient) stream(ctx context.Context, target string, header http.Header, body []byte, dec decoder,
+	what string, parse func(raw []byte) (text string, u *Usage, ok bool)) (Stream, error) {
+	resp, wd, err := c.post(ctx, target, header, body)
+	if err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+		return newEventStream(ctx, c, resp, wd, dec), nil
+	}
+	defer wd.stop()
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		c.breaker.Failure()
+		return nil, &Error{Provider: c.name, Message: "reading the answer: " + c.redact(rootCause(err)), kinds: []error{ErrIncomplete, ErrUnavailable}}
+	}
+	text, u, ok := parse(raw)
+	if !ok {
+		c.breaker.Failure()
+		return nil, &Error{Provider: c.name, Message: "the answer is not " + what, kinds: []error{ErrUnavailable}}
+	}
+	c.breaker.Success()
+	var w whole
+	if text != "" {
+		w.chunks = append(w.chunks, Chunk{Text: text})
+	}
+	w.chunks = append(w.chunks, Chunk{Done: true, Usage: u})
+	return &w, nil
 }
 
 // whole is a Stream over an answer that came in one piece (a server that
