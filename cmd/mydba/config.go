@@ -20,14 +20,7 @@ func (a *app) configCommand() *cobra.Command {
 		Short: "Print the configuration in force and the file it came from",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := a.state
-			if dir == "" {
-				var err error
-				if dir, err = workbench.DefaultStateDir(a.getenv); err != nil {
-					return err
-				}
-			}
-			cfg, err := a.loadConfig(dir)
+			_, cfg, err := a.stateConfig()
 			if err != nil {
 				return err
 			}

@@ -26,14 +26,7 @@ func monitorOptions(c config.Monitor) workbench.MonitorOptions {
 // [monitor] profiles started at once (others start when their dashboard
 // is opened). The caller closes it.
 func (a *app) serveMonitor(ctx context.Context, wb *workbench.Workbench, log *slog.Logger) (*workbench.Monitor, error) {
-	dir := a.state
-	if dir == "" {
-		var err error
-		if dir, err = workbench.DefaultStateDir(a.getenv); err != nil {
-			return nil, err
-		}
-	}
-	cfg, err := a.loadConfig(dir)
+	_, cfg, err := a.stateConfig()
 	if err != nil {
 		return nil, err
 	}

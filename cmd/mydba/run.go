@@ -149,14 +149,7 @@ func (a *app) workbench(ctx context.Context) (*workbench.Workbench, error) {
 	if a.wb != nil {
 		return a.wb, nil
 	}
-	dir := a.state
-	if dir == "" {
-		var err error
-		if dir, err = workbench.DefaultStateDir(a.getenv); err != nil {
-			return nil, err
-		}
-	}
-	cfg, err := a.loadConfig(dir)
+	dir, cfg, err := a.stateConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +171,20 @@ func (a *app) workbench(ctx context.Context) (*workbench.Workbench, error) {
 	}
 	a.wb = wb
 	return wb, nil
+}
+
+// stateConfig resolves the state directory (--state, else the default)
+// and loads the configuration that goes with it.
+func (a *app) stateConfig() (string, config.Config, error) {
+	dir := a.state
+	if dir == "" {
+		var err error
+		if dir, err = workbench.DefaultStateDir(a.getenv); err != nil {
+			return "", config.Config{}, err
+		}
+	}
+	cfg, err := a.loadConfig(dir)
+	return dir, cfg, err
 }
 
 // loadConfig reads --config, $MYDBA_CONFIG or config.toml in the state dir.
