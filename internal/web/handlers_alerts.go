@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/web/views"
 	"github.com/mydba/mydba/internal/workbench"
@@ -47,16 +49,9 @@ func (s *Server) alerts(w http.ResponseWriter, r *http.Request, p views.Page) {
 	if err == nil {
 		d, err = s.alertsData(r.Context(), f)
 	}
-	switch {
-	case err != nil && fragment:
-		s.fail(w, r, p, err)
-	case err != nil:
-		s.render(w, r, statusOf(err), views.Alerts(p, f, d, err.Error()))
-	case fragment:
-		s.render(w, r, http.StatusOK, views.AlertsBody(p, f, d))
-	default:
-		s.render(w, r, http.StatusOK, views.Alerts(p, f, d, ""))
-	}
+	s.renderFiltered(w, r, p, fragment, err,
+		func(msg string) templ.Component { return views.Alerts(p, f, d, msg) },
+		func() templ.Component { return views.AlertsBody(p, f, d) })
 }
 
 func (s *Server) alertsData(ctx context.Context, f views.AlertsForm) (views.AlertsData, error) {

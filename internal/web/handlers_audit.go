@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/web/views"
 	"github.com/mydba/mydba/internal/workbench"
@@ -107,16 +109,9 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, p views.Page) {
 			d.Entries, d.More = d.Entries[:f.Limit], true
 		}
 	}
-	switch {
-	case err != nil && fragment:
-		s.fail(w, r, p, err)
-	case err != nil:
-		s.render(w, r, statusOf(err), views.Audit(p, f, d, err.Error()))
-	case fragment:
-		s.render(w, r, http.StatusOK, views.AuditBody(p, f, d))
-	default:
-		s.render(w, r, http.StatusOK, views.Audit(p, f, d, ""))
-	}
+	s.renderFiltered(w, r, p, fragment, err,
+		func(msg string) templ.Component { return views.Audit(p, f, d, msg) },
+		func() templ.Component { return views.AuditBody(p, f, d) })
 }
 
 // auditExport downloads every matching record with all fields, in the

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/web/views"
 	"github.com/mydba/mydba/internal/workbench"
@@ -74,17 +76,9 @@ func (s *Server) processes(w http.ResponseWriter, r *http.Request, conn workbenc
 	if err == nil {
 		d, err = s.processData(r.Context(), conn, q)
 	}
-	switch {
-	case err != nil && fragment:
-		s.fail(w, r, p, err)
-	case err != nil:
-		// Keep the form, so a bad filter can be fixed where it was typed.
-		s.render(w, r, statusOf(err), views.Processes(p, f, d, err.Error()))
-	case fragment:
-		s.render(w, r, http.StatusOK, views.ProcessBody(p, d))
-	default:
-		s.render(w, r, http.StatusOK, views.Processes(p, f, d, ""))
-	}
+	s.renderFiltered(w, r, p, fragment, err,
+		func(msg string) templ.Component { return views.Processes(p, f, d, msg) },
+		func() templ.Component { return views.ProcessBody(p, d) })
 }
 
 // processData takes one snapshot and, only when it shows lock waits, the

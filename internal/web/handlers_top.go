@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/web/views"
 	"github.com/mydba/mydba/internal/workbench"
@@ -94,17 +96,9 @@ func (s *Server) topAnswer(w http.ResponseWriter, r *http.Request, conn workbenc
 		d.Keys = string(b)
 	}
 	fragment := isFragment(r) && r.Header.Get("HX-Target") == "top-body"
-	switch {
-	case err != nil && fragment:
-		s.fail(w, r, p, err)
-	case err != nil:
-		d.Error = err.Error()
-		s.render(w, r, statusOf(err), views.Top(p, d))
-	case fragment:
-		s.render(w, r, http.StatusOK, views.TopBody(p, d))
-	default:
-		s.render(w, r, http.StatusOK, views.Top(p, d))
-	}
+	s.renderFiltered(w, r, p, fragment, err,
+		func(msg string) templ.Component { d.Error = msg; return views.Top(p, d) },
+		func() templ.Component { return views.TopBody(p, d) })
 }
 
 // topSeries answers the sparklines' data: per digest (in the order asked),

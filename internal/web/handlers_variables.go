@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/mydba/mydba/internal/dba"
 	"github.com/mydba/mydba/internal/web/views"
 	"github.com/mydba/mydba/internal/workbench"
@@ -39,16 +41,9 @@ func (s *Server) variables(w http.ResponseWriter, r *http.Request, conn workbenc
 	if err == nil {
 		d, err = s.variablesData(r.Context(), conn, q)
 	}
-	switch {
-	case err != nil && fragment:
-		s.fail(w, r, p, err)
-	case err != nil:
-		s.render(w, r, statusOf(err), views.Variables(p, f, d, err.Error()))
-	case fragment:
-		s.render(w, r, http.StatusOK, views.VariablesBody(p, f, d))
-	default:
-		s.render(w, r, http.StatusOK, views.Variables(p, f, d, ""))
-	}
+	s.renderFiltered(w, r, p, fragment, err,
+		func(msg string) templ.Component { return views.Variables(p, f, d, msg) },
+		func() templ.Component { return views.VariablesBody(p, f, d) })
 }
 
 // variablesData lists the variables and what undo would put back. A

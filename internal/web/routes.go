@@ -128,6 +128,24 @@ func (s *Server) withStream(h profileHandler) http.HandlerFunc {
 	}
 }
 
+// renderFiltered answers a page with a filter form: the body alone for an
+// htmx refresh (an error then goes to the error slot), else the whole page,
+// with an error shown beside the form that caused it so it can be fixed
+// where it was typed.
+func (s *Server) renderFiltered(w http.ResponseWriter, r *http.Request, p views.Page, fragment bool, err error,
+	page func(errMsg string) templ.Component, body func() templ.Component) {
+	switch {
+	case err != nil && fragment:
+		s.fail(w, r, p, err)
+	case err != nil:
+		s.render(w, r, statusOf(err), page(err.Error()))
+	case fragment:
+		s.render(w, r, http.StatusOK, body())
+	default:
+		s.render(w, r, http.StatusOK, page(""))
+	}
+}
+
 // render writes a component with the right status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
