@@ -121,8 +121,7 @@ func (w *Workbench) NewAlertEngine(ctx context.Context) (*alert.Engine, error) {
 	seed := make([]alert.Alert, 0, len(stored))
 	for _, r := range stored {
 		if !exists[r.Profile] {
-			// Its connection was removed: nothing will ever resolve it.
-			if _, err := w.store.CloseAlert(ctx, r.ID, w.opts.Now(), "closed: connection "+r.Profile+" was removed"); err != nil {
+			if err := w.closeRemovedAlert(ctx, r); err != nil {
 				return eng, err
 			}
 			continue
@@ -166,11 +165,18 @@ func (w *Workbench) closeAlertsOf(ctx context.Context, profile string) error {
 		return err
 	}
 	for _, a := range active {
-		if _, err := w.store.CloseAlert(ctx, a.ID, w.opts.Now(), "closed: connection "+profile+" was removed"); err != nil {
+		if err := w.closeRemovedAlert(ctx, a); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// closeRemovedAlert closes an alert whose connection was removed: nothing
+// will ever resolve it.
+func (w *Workbench) closeRemovedAlert(ctx context.Context, a dba.AlertRecord) error {
+	_, err := w.store.CloseAlert(ctx, a.ID, w.opts.Now(), "closed: connection "+a.Profile+" was removed")
+	return err
 }
 
 // alertStoreTimeout bounds the store write of one observation's events,
