@@ -274,13 +274,7 @@ func (s *Store) DigestSnapshot(ctx context.Context, id int64) (dba.DigestSnapsho
 	if err := rows.Err(); err != nil {
 		return snap, s.classify("read digest snapshot", err)
 	}
-	sort.Slice(snap.Digests, func(i, j int) bool {
-		a, b := snap.Digests[i], snap.Digests[j]
-		if a.Schema != b.Schema {
-			return a.Schema < b.Schema
-		}
-		return a.Digest < b.Digest
-	})
+	sortDigests(snap.Digests)
 	return snap, nil
 }
 
@@ -397,13 +391,18 @@ func sortedDigests(state map[dba.DigestKey]dba.Digest) []dba.Digest {
 	for _, d := range state {
 		out = append(out, d)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Schema != out[j].Schema {
-			return out[i].Schema < out[j].Schema
-		}
-		return out[i].Digest < out[j].Digest
-	})
+	sortDigests(out)
 	return out
+}
+
+// sortDigests puts rows in schema, digest order.
+func sortDigests(ds []dba.Digest) {
+	sort.Slice(ds, func(i, j int) bool {
+		if ds[i].Schema != ds[j].Schema {
+			return ds[i].Schema < ds[j].Schema
+		}
+		return ds[i].Digest < ds[j].Digest
+	})
 }
 
 func digestCounterColumnsPrefixed() string {
